@@ -1,0 +1,374 @@
+#include "cli/commands.h"
+
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/io.h"
+#include "core/options.h"
+#include "core/runtime.h"
+#include "data/load.h"
+#include "data/synthetic.h"
+#include "metrics/metrics.h"
+#include "models/registry.h"
+#include "train/config.h"
+#include "train/experiment.h"
+
+namespace fs = std::filesystem;
+
+namespace emofuse::cli {
+namespace {
+
+void start_runtime(int threads) {
+  const int used = set_thread_count(threads);
+  std::cerr << "emofuse: " << used << " thread" << (used == 1 ? "" : "s") << ", BLAS " << blas_library_name() << "\n";
+}
+
+// A data section from --data / --format when no config gives one.
+YAML::Node data_section(const std::string& path, const std::string& format) {
+  YAML::Node data;
+  if (!path.empty()) data["path"] = path;
+  if (!format.empty()) data["format"] = format;
+  if (path.empty() && format.empty()) data["format"] = "synthetic";
+  return data;
+}
+
+std::vector<std::string> all_metric_names(bool with_classification) {
+  auto names = metrics::distribution_metric_names();
+  if (with_classification) {
+    for (const auto& n : metrics::classification_metric_names()) names.push_back(n);
+  }
+  return names;
+}
+
+void print_metrics(const std::map<std::string, double>& values) {
+  for (const auto& name : all_metric_names(true)) {
+    if (values.count(name)) {
+      std::cout << "  " << std::left << std::setw(14) << name << std::fixed << std::setprecision(4) << values.at(name)
+                << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+void add_threads_option(CLI::App* command, int& threads) {
+  command->add_option("--threads", threads, "LibTorch intra-op threads (0 = all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
+// ------------------------------------------------------------------------------------------ synth
+void register_synth_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("synth", "Write the synthetic DMER-layout cohort (one .mat per subject)");
+  auto options = std::make_shared<data::SyntheticOptions>();
+  auto out = std::make_shared<std::string>();
+  cmd->add_option("--out", *out, "Output folder")->required();
+  cmd->add_option("--subjects", options->subjects, "Subjects")->capture_default_str();
+  cmd->add_option("--clips", options->clips, "Clips per subject")->capture_default_str();
+  cmd->add_option("--seconds", options->seconds, "One-second samples per clip")->capture_default_str();
+  cmd->add_option("--seed", options->seed, "Random seed")->capture_default_str();
+  cmd->callback([options, out] {
+    options->validate();
+    auto cohort = data::make_synthetic_cohort(*options);
+    data::write_synthetic_dmer(cohort, *out);
+    std::cout << "wrote " << options->subjects << " subject files (" << cohort.dataset.size() << " samples, "
+              << cohort.dataset.num_classes() << " emotions) to " << *out << "\n"
+              << "ceiling (true distribution vs noisy targets):\n";
+    print_metrics(cohort.ceiling);
+  });
+}
+
+// ------------------------------------------------------------------------------------------ train
+namespace {
+
+struct TrainArgs {
+  std::string config, data, format, run_dir;
+  std::vector<std::string> sets;
+  bool resume = false, quiet = false;
+  int threads = 0;
+  bool threads_given = false;
+};
+
+train::ExperimentConfig resolve_config(const TrainArgs& a, YAML::Node* root_out = nullptr) {
+  YAML::Node root = a.config.empty() ? YAML::Node(YAML::NodeType::Map) : train::load_yaml_file(a.config);
+  if (!a.data.empty()) {
+    root["data"]["path"] = a.data;
+    if (!a.format.empty()) root["data"]["format"] = a.format;
+  } else if (!a.format.empty()) {
+    root["data"]["format"] = a.format;
+  }
+  if (!root["data"]) root["data"]["format"] = "synthetic";
+  for (const auto& s : a.sets) train::apply_override(root, s);
+  if (a.threads_given) root["threads"] = a.threads;
+  if (!a.run_dir.empty()) root["output"]["run_dir"] = a.run_dir;
+  if (root_out) *root_out = root;
+  return train::parse_experiment_config(root);
+}
+
+}  // namespace
+
+void register_train_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "Train and evaluate a model under a protocol; writes a run folder");
+  auto a = std::make_shared<TrainArgs>();
+  cmd->add_option("--config,-c", a->config, "YAML experiment config (see configs/)");
+  cmd->add_option("--data", a->data, "Data path (overrides data.path; format detected unless --format)");
+  cmd->add_option("--format", a->format, "Data format: synthetic, dmer, csv, wesad_features, deap");
+  cmd->add_option("--set", a->sets, "Override a config key: --set training.epochs=5 (repeatable)");
+  cmd->add_option("--run-dir", a->run_dir, "Run folder (default runs/<name>)");
+  cmd->add_flag("--resume", a->resume, "Continue an interrupted run in the same run folder");
+  cmd->add_flag("--quiet", a->quiet, "No per-epoch lines");
+  auto* threads = cmd->add_option("--threads", a->threads, "LibTorch threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->callback([a, threads] {
+    a->threads_given = threads->count() > 0;
+    auto config = resolve_config(*a);  // validated in full before data loads
+    start_runtime(config.threads);
+    auto loaded = data::load_data(config.data, config.seed);
+    std::cerr << "data: " << loaded.dataset.source() << ", " << loaded.dataset.size() << " samples, "
+              << loaded.dataset.unique_subjects().size() << " subjects\n";
+    train::RunOptions run;
+    run.resume = a->resume;
+    run.quiet = a->quiet;
+    auto result = train::run_experiment(config, loaded.dataset, run);
+    std::cout << "\n" << config.name << " (" << config.protocol.name << ", " << result.folds.size() << " folds)"
+              << (result.leaky ? "  ** LEAKY protocol: scores are inflated **" : "") << "\n"
+              << train::format_comparison({result}, loaded.ceiling, all_metric_names(true), false)
+              << "run folder: " << result.run_dir << "\n";
+  });
+}
+
+// ------------------------------------------------------------------------------------------ eval / predict
+namespace {
+
+struct ModelDataArgs {
+  std::string model, data, format, out;
+  std::vector<std::string> sets;
+  int threads = 0;
+};
+
+data::MultimodalDataset load_for_bundle(const ModelDataArgs& a, const train::ModelBundle& bundle) {
+  YAML::Node data = data_section(a.data, a.format);
+  for (const auto& s : a.sets) {
+    YAML::Node root;
+    root["data"] = data;
+    train::apply_override(root, s);
+    data = root["data"];
+  }
+  data::validate_data_options(data);
+  auto loaded = data::load_data(data, 0);
+  return bundle.standardizer.apply(train::conform_to_schema(loaded.dataset, bundle.schema));
+}
+
+void add_model_data_options(CLI::App* cmd, ModelDataArgs& a) {
+  cmd->add_option("--model,-m", a.model, "Model bundle folder (runs/<name>/folds/NN_<fold>/model or runs/<name>/model)")
+      ->required();
+  cmd->add_option("--data", a.data, "Data path")->required();
+  cmd->add_option("--format", a.format, "Data format (detected from the path when omitted)");
+  cmd->add_option("--set", a.sets, "Override a data key: --set data.task=arousal");
+  add_threads_option(cmd, a.threads);
+}
+
+}  // namespace
+
+void register_eval_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("eval", "Score a saved model on labelled data");
+  auto a = std::make_shared<ModelDataArgs>();
+  add_model_data_options(cmd, *a);
+  cmd->add_option("--out", a->out, "Write the metrics as JSON here");
+  cmd->callback([a] {
+    start_runtime(a->threads);
+    auto bundle = train::load_model_bundle(a->model);
+    auto data = load_for_bundle(*a, bundle);
+    auto predictions = bundle.estimator->predict(data);
+    auto values = metrics::evaluate_predictions(predictions, data.targets(), data.hard_labels());
+    std::cout << bundle.model_name << " on " << data.source() << " (" << data.size() << " samples):\n";
+    print_metrics(values);
+    if (!a->out.empty()) write_text_atomic(a->out, nlohmann::json(values).dump(2) + "\n");
+  });
+}
+
+void register_predict_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("predict", "Write a saved model's emotion distributions for new samples (CSV)");
+  auto a = std::make_shared<ModelDataArgs>();
+  add_model_data_options(cmd, *a);
+  cmd->add_option("--out,-o", a->out, "Output CSV")->required();
+  cmd->callback([a] {
+    start_runtime(a->threads);
+    auto bundle = train::load_model_bundle(a->model);
+    auto data = load_for_bundle(*a, bundle);
+    auto predictions = bundle.estimator->predict(data);
+    write_text_atomic(a->out, train::predictions_csv(data, predictions, "predict", false));
+    std::cout << "wrote " << data.size() << " predicted distributions to " << a->out << "\n";
+  });
+}
+
+// ------------------------------------------------------------------------------------------ info
+void register_info_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("info", "Describe a dataset (shapes, subjects, class balance) or list models");
+  auto a = std::make_shared<TrainArgs>();
+  auto list_models = std::make_shared<bool>(false);
+  cmd->add_option("--config,-c", a->config, "Describe the data of this experiment config");
+  cmd->add_option("--data", a->data, "Data path");
+  cmd->add_option("--format", a->format, "Data format");
+  cmd->add_option("--set", a->sets, "Override a config key");
+  cmd->add_flag("--models", *list_models, "List the registered models");
+  cmd->callback([a, list_models] {
+    if (*list_models) {
+      for (const auto& m : models::model_registry()) std::cout << std::left << std::setw(14) << m.name << m.summary << "\n";
+      return;
+    }
+    auto config = resolve_config(*a);
+    set_thread_count(config.threads);
+    auto loaded = data::load_data(config.data, config.seed);
+    const auto& d = loaded.dataset;
+    std::cout << "source:   " << d.source() << "\nsamples:  " << d.size() << "\nsubjects: " << d.unique_subjects().size()
+              << "\nclips:    " << std::get<0>(torch::_unique(d.clip_keys())).numel() << "\nmodalities:\n";
+    for (const auto& m : d.modalities()) {
+      std::cout << "  " << std::left << std::setw(10) << m.name << std::setw(15) << data::role_name(m.role) << "[";
+      for (size_t i = 0; i < m.shape.size(); ++i) std::cout << (i ? " x " : "") << m.shape[i];
+      std::cout << "]\n";
+    }
+    auto labels = d.hard_labels();
+    auto counts = torch::bincount(labels, {}, d.num_classes());
+    auto mean_dist = d.targets().mean(0);
+    std::cout << "classes (argmax count, mean target probability):\n";
+    for (int64_t c = 0; c < d.num_classes(); ++c) {
+      std::cout << "  " << std::left << std::setw(14) << d.class_names()[c] << std::setw(7) << counts[c].item<int64_t>()
+                << std::fixed << std::setprecision(3) << mean_dist[c].item<double>() << "\n";
+    }
+    std::cout << "samples per subject:";
+    for (auto s : d.unique_subjects()) {
+      std::cout << " " << d.subject_name(s) << "=" << (d.subjects() == s).sum().item<int64_t>();
+    }
+    std::cout << "\n";
+    if (loaded.ceiling) {
+      std::cout << "ceiling (true distribution vs targets):\n";
+      print_metrics(*loaded.ceiling);
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------------------ demo / ablate
+namespace {
+
+// Runs each (name, overrides) variant of `base` on the same data and folds; prints one table.
+std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
+                                                  const std::vector<std::pair<std::string, YAML::Node>>& variants,
+                                                  const std::string& out_dir, bool quiet,
+                                                  std::optional<std::map<std::string, double>>* ceiling) {
+  // Validate every variant before any work.
+  std::vector<train::ExperimentConfig> configs;
+  for (const auto& [name, overrides] : variants) {
+    YAML::Node root = YAML::Clone(base);
+    for (const auto& kv : overrides) train::apply_override(root, kv.first.as<std::string>() + "=" + YAML::Dump(kv.second));
+    root["name"] = name;
+    root["output"]["run_dir"] = (fs::path(out_dir) / name).string();
+    configs.push_back(train::parse_experiment_config(root));
+  }
+  start_runtime(configs.front().threads);
+  auto loaded = data::load_data(configs.front().data, configs.front().seed);
+  if (ceiling) *ceiling = loaded.ceiling;
+  std::cerr << "data: " << loaded.dataset.source() << ", " << loaded.dataset.size() << " samples, "
+            << loaded.dataset.unique_subjects().size() << " subjects\n";
+  std::vector<train::ExperimentResult> results;
+  train::RunOptions run;
+  run.quiet = quiet;
+  for (const auto& c : configs) results.push_back(train::run_experiment(c, loaded.dataset, run));
+  return results;
+}
+
+}  // namespace
+
+void register_demo_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("demo", "Synthesise a cohort, compare the models under LOSO against the ceiling");
+  struct DemoArgs {
+    int threads = 0;
+    uint64_t seed = 0;
+    std::string out = "runs/demo";
+    bool quick = false, verbose = false;
+  };
+  auto a = std::make_shared<DemoArgs>();
+  add_threads_option(cmd, a->threads);
+  cmd->add_option("--seed", a->seed, "Seed of the cohort, splits and training")->capture_default_str();
+  cmd->add_option("--out", a->out, "Folder for the runs")->capture_default_str();
+  cmd->add_flag("--quick", a->quick, "A tiny cohort and few epochs (a smoke test, not a result)");
+  cmd->add_flag("--verbose", a->verbose, "Per-epoch lines");
+  cmd->callback([a] {
+    YAML::Node base;
+    base["seed"] = a->seed;
+    base["threads"] = a->threads;
+    base["data"]["format"] = "synthetic";
+    base["data"]["subjects"] = a->quick ? 4 : 12;
+    base["data"]["clips"] = a->quick ? 8 : 32;
+    base["data"]["seconds"] = a->quick ? 4 : 10;
+    base["protocol"]["name"] = "loso";
+    base["protocol"]["max_folds"] = a->quick ? 2 : 0;
+    base["training"]["epochs"] = a->quick ? 2 : 20;
+    base["training"]["patience"] = 5;
+    std::vector<std::pair<std::string, YAML::Node>> variants;
+    for (const auto& name : std::vector<std::string>{"mlp_early", "late_fusion", "helo"}) {
+      bool registered = false;
+      for (const auto& m : models::model_registry()) registered |= m.name == name;
+      if (!registered) continue;
+      YAML::Node o;
+      o["model.name"] = name;
+      variants.emplace_back(name, o);
+    }
+    std::optional<std::map<std::string, double>> ceiling;
+    auto results = run_variants(base, variants, a->out, !a->verbose, &ceiling);
+    auto table = train::format_comparison(results, ceiling, all_metric_names(true), false);
+    std::cout << "\nSynthetic DMER-shaped cohort, leave-one-subject-out (seed " << a->seed << "):\n" << table;
+    write_text_atomic((fs::path(a->out) / "summary.md").string(),
+                      train::format_comparison(results, ceiling, all_metric_names(true), true));
+    std::cout << "runs and predictions under " << a->out << "\n";
+  });
+}
+
+void register_ablate_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "ablate", "Run a base config and its variants (an ablation file) under one protocol; print one table");
+  auto file = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto sets = std::make_shared<std::vector<std::string>>();
+  auto quiet = std::make_shared<bool>(false);
+  cmd->add_option("--config,-c", *file, "Ablation YAML: {base: <experiment config>, variants: [{name, set: {...}}]}")
+      ->required();
+  cmd->add_option("--set", *sets, "Override a key of the base config (repeatable)");
+  cmd->add_option("--out", *out, "Folder for the runs (default runs/<ablation file name>)");
+  cmd->add_flag("--quiet", *quiet, "No per-epoch lines");
+  cmd->callback([file, out, sets, quiet] {
+    auto root = train::load_yaml_file(*file);
+    OptionReader r(root, "");
+    auto base = r.node("base");
+    auto variant_nodes = r.node("variants");
+    r.finish();
+    if (!base.IsDefined()) throw OptionError("base", "required: the experiment config the variants modify");
+    if (!variant_nodes.IsDefined() || !variant_nodes.IsSequence() || variant_nodes.size() == 0) {
+      throw OptionError("variants", "required: a list of {name, set: {key: value}}");
+    }
+    for (const auto& s : *sets) train::apply_override(base, s);
+    std::vector<std::pair<std::string, YAML::Node>> variants;
+    for (size_t i = 0; i < variant_nodes.size(); ++i) {
+      OptionReader v(variant_nodes[i], "variants[" + std::to_string(i) + "]");
+      auto name = v.get<std::string>("name", "");
+      auto set = v.node("set");
+      v.finish();
+      if (name.empty()) throw OptionError(v.full("name"), "required");
+      variants.emplace_back(name, set.IsDefined() ? set : YAML::Node(YAML::NodeType::Map));
+    }
+    const std::string dir = out->empty() ? "runs/" + fs::path(*file).stem().string() : *out;
+    std::optional<std::map<std::string, double>> ceiling;
+    auto results = run_variants(base, variants, dir, *quiet, &ceiling);
+    bool classification = true;
+    std::cout << "\n" << train::format_comparison(results, ceiling, all_metric_names(classification), false);
+    write_text_atomic((fs::path(dir) / "summary.md").string(),
+                      train::format_comparison(results, ceiling, all_metric_names(classification), true));
+    std::cout << "runs under " << dir << "\n";
+  });
+}
+
+}  // namespace emofuse::cli

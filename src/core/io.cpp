@@ -1,0 +1,140 @@
+#include "core/io.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace emofuse {
+
+int64_t CsvTable::find_column(const std::string& name) const {
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name) return static_cast<int64_t>(i);
+  }
+  return -1;
+}
+
+int64_t CsvTable::column(const std::string& name) const {
+  auto i = find_column(name);
+  if (i < 0) throw DataError(path, "header", "no column '" + name + "'");
+  return i;
+}
+
+CsvTable read_csv(const std::string& path, char delimiter) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path, "", "cannot open file");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  size_t pos = 0;
+  if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) pos = 3;
+
+  CsvTable table;
+  table.path = path;
+  int64_t line = 1;
+  std::vector<std::string> row;
+  std::string field;
+  bool in_quotes = false, row_has_content = false;
+  int64_t row_start_line = 1;
+  auto end_row = [&]() {
+    row.push_back(field);
+    field.clear();
+    bool blank = !row_has_content && row.size() == 1 && row[0].empty();
+    if (!blank) {
+      if (table.header.empty() && table.rows.empty() && table.lines.empty()) {
+        table.header = row;
+        table.lines.push_back(row_start_line);  // header line marker, removed below
+      } else {
+        if (row.size() != table.header.size()) {
+          throw DataError(path, "line " + std::to_string(row_start_line),
+                          "expected " + std::to_string(table.header.size()) + " columns, got " +
+                              std::to_string(row.size()));
+        }
+        table.rows.push_back(row);
+        table.lines.push_back(row_start_line);
+      }
+    }
+    row.clear();
+    row_has_content = false;
+  };
+  for (; pos < text.size(); ++pos) {
+    char c = text[pos];
+    if (in_quotes) {
+      if (c == '"') {
+        if (pos + 1 < text.size() && text[pos + 1] == '"') {
+          field += '"';
+          ++pos;
+        } else {
+          in_quotes = false;
+        }
+      } else {
+        if (c == '\n') ++line;
+        field += c;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_quotes = true;
+      row_has_content = true;
+    } else if (c == delimiter) {
+      row.push_back(field);
+      field.clear();
+      row_has_content = true;
+    } else if (c == '\r' && pos + 1 < text.size() && text[pos + 1] == '\n') {
+      continue;  // CRLF: the '\n' ends the row
+    } else if (c == '\n') {
+      end_row();
+      ++line;
+      row_start_line = line;
+    } else {
+      field += c;
+      row_has_content = true;
+    }
+  }
+  if (in_quotes) throw DataError(path, "line " + std::to_string(row_start_line), "unterminated quoted field (truncated file?)");
+  if (row_has_content || !field.empty()) end_row();
+  if (table.header.empty()) throw DataError(path, "", "empty file (no header)");
+  table.lines.erase(table.lines.begin());
+  return table;
+}
+
+double parse_number(const std::string& text, const std::string& path, int64_t line, const std::string& column) {
+  const char* begin = text.c_str();
+  while (*begin == ' ' || *begin == '\t') ++begin;
+  char* end = nullptr;
+  errno = 0;
+  double value = std::strtod(begin, &end);
+  while (end && (*end == ' ' || *end == '\t')) ++end;
+  if (end == begin || (end && *end != '\0') || errno == ERANGE || !std::isfinite(value)) {
+    throw DataError(path, "line " + std::to_string(line) + ", column '" + column + "'",
+                    "expected a finite number, got '" + text + "'");
+  }
+  return value;
+}
+
+void write_text_atomic(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error("cannot write " + path);
+    out << content;
+    if (!out) throw Error("cannot write " + path + " (disk full?)");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+std::string csv_escape(const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace emofuse

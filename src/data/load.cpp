@@ -1,0 +1,146 @@
+#include "data/load.h"
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/io.h"
+#include "core/options.h"
+#include "core/runtime.h"
+#include "data/dmer.h"
+#include "data/ldl.h"
+#include "data/synthetic.h"
+#include "data/tabular.h"
+
+namespace fs = std::filesystem;
+
+namespace emofuse::data {
+namespace {
+
+SyntheticOptions read_synthetic(OptionReader& r, uint64_t default_seed) {
+  SyntheticOptions o;
+  o.subjects = r.get<int64_t>("subjects", o.subjects);
+  o.clips = r.get<int64_t>("clips", o.clips);
+  o.seconds = r.get<int64_t>("seconds", o.seconds);
+  o.seed = r.get<uint64_t>("seed", default_seed);
+  o.feature_noise = r.get<double>("feature_noise", o.feature_noise);
+  o.video_noise = r.get<double>("video_noise", o.video_noise);
+  o.subject_offset = r.get<double>("subject_offset", o.subject_offset);
+  o.subject_gain = r.get<double>("subject_gain", o.subject_gain);
+  o.subject_perception = r.get<double>("subject_perception", o.subject_perception);
+  o.state_jitter = r.get<double>("state_jitter", o.state_jitter);
+  o.temporal_correlation = r.get<double>("temporal_correlation", o.temporal_correlation);
+  o.rating_noise = r.get<double>("rating_noise", o.rating_noise);
+  o.validate();
+  return o;
+}
+
+// Reads the format-specific keys, loading only when `load` is true; returns the dataset or an
+// empty LoadedData for validation-only calls.
+LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load) {
+  OptionReader r(data, "data");
+  auto format = r.get<std::string>("format", "");
+  auto path = r.get<std::string>("path", "");
+  auto modalities = r.get<std::vector<std::string>>("select", {});
+  if (format.empty()) {
+    if (path.empty()) throw OptionError("data.format", "required (one of synthetic, dmer, csv, wesad_features, deap, ldl)");
+    format = detect_format(path);
+  }
+  LoadedData out;
+  if (format == "synthetic") {
+    auto o = read_synthetic(r, default_seed);
+    r.finish();
+    if (load) {
+      auto cohort = make_synthetic_cohort(o);
+      out.dataset = cohort.dataset;
+      out.ceiling = cohort.ceiling;
+    }
+  } else if (format == "dmer") {
+    r.finish();
+    if (path.empty()) throw OptionError("data.path", "required for format dmer: a folder of <subject>.mat files");
+    if (load) out.dataset = load_dmer(path);
+  } else if (format == "csv") {
+    if (data["modalities"]) {
+      // Inline spec: every key of `data:` belongs to it (load_feature_csv rejects unknown ones).
+      if (load) out.dataset = load_feature_csv(data, ".", "data");
+    } else {
+      r.finish();
+      if (path.empty()) throw OptionError("data.path", "required for format csv: a dataset.yaml or its folder");
+      if (load) {
+        fs::path yaml_path = fs::is_directory(path) ? fs::path(path) / "dataset.yaml" : fs::path(path);
+        if (!fs::exists(yaml_path)) throw DataError(yaml_path.string(), "", "file not found");
+        YAML::Node spec;
+        try {
+          spec = YAML::LoadFile(yaml_path.string());
+        } catch (const YAML::Exception& e) {
+          throw DataError(yaml_path.string(), "line " + std::to_string(e.mark.line + 1), e.msg);
+        }
+        out.dataset = load_feature_csv(spec, yaml_path.parent_path().string(), yaml_path.string());
+      }
+    }
+  } else if (format == "ldl") {
+    // LDL benchmark .mat (features + labels); see src/data/ldl.h.
+    auto role = r.get<std::string>("role", "behavioural");
+    r.finish();
+    require_option(role == "behavioural" || role == "physiological", "data.role",
+                   "expected behavioural or physiological, got '" + role + "'");
+    if (path.empty()) throw OptionError("data.path", "required for format ldl: a .mat file with features and labels");
+    if (load) out.dataset = load_ldl_mat(path, role_from_name(role, "data.role"));
+  } else if (format == "wesad_features") {
+    auto columns = r.get<std::string>("columns", "informative");
+    r.finish();
+    require_option(columns == "informative" || columns == "all", "data.columns", "expected informative or all");
+    if (path.empty()) path = (fs::path(data_dir()) / "wesad_features" / "may14_feats4.csv").string();
+    if (load) out.dataset = load_wesad_features(path, columns);
+  } else if (format == "deap") {
+    auto task = r.get<std::string>("task", "valence");
+    r.finish();
+    require_option(task == "valence" || task == "arousal", "data.task", "expected valence or arousal");
+    if (path.empty()) path = (fs::path(data_dir()) / "deap_eeg_features").string();
+    if (load) out.dataset = load_deap(path, task);
+  } else {
+    std::string known;
+    for (const auto& f : data_formats()) known += (known.empty() ? "" : ", ") + f;
+    throw OptionError("data.format", "unknown format '" + format + "'; known: " + known);
+  }
+  if (load && !modalities.empty()) out.dataset = out.dataset.select_modalities(modalities);
+  return out;
+}
+
+bool has_mat_files(const fs::path& folder) {
+  for (const auto& e : fs::directory_iterator(folder)) {
+    if (e.path().extension() == ".mat") return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+const std::vector<std::string>& data_formats() {
+  static const std::vector<std::string> formats{"synthetic", "dmer", "csv", "wesad_features", "deap", "ldl"};
+  return formats;
+}
+
+std::string detect_format(const std::string& path) {
+  const fs::path p(path);
+  if (!fs::exists(p)) throw DataError(path, "", "not found");
+  if (fs::is_directory(p)) {
+    if (fs::exists(p / "dataset.yaml")) return "csv";
+    if (fs::exists(p / "EEG_feature.txt")) return "deap";
+    if (has_mat_files(p)) return "dmer";
+    throw DataError(path, "", "cannot tell the data format of this folder; set data.format");
+  }
+  if (p.extension() == ".yaml" || p.extension() == ".yml") return "csv";
+  if (p.extension() == ".mat" && looks_like_ldl_mat(path)) return "ldl";
+  if (p.extension() == ".csv") {
+    auto table_header = read_csv(path).header;
+    bool wesad = std::find(table_header.begin(), table_header.end(), "net_acc_std") != table_header.end();
+    if (wesad) return "wesad_features";
+  }
+  throw DataError(path, "", "cannot tell the data format of this file; set data.format");
+}
+
+void validate_data_options(const YAML::Node& data) { process(data, 0, /*load=*/false); }
+
+LoadedData load_data(const YAML::Node& data, uint64_t default_seed) { return process(data, default_seed, true); }
+
+}  // namespace emofuse::data

@@ -1,0 +1,48 @@
+// The interface every model implements, deep or classical: fit on a training set (with a
+// validation set from the training subjects only), predict distributions, save and load.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+
+#include "data/dataset.h"
+
+namespace emofuse::train {
+struct TrainerOptions;
+struct EpochRecord;
+}
+
+namespace emofuse::models {
+
+/// What fit() may use besides the data: training options, where to checkpoint, how to report.
+struct FitContext {
+  const train::TrainerOptions* trainer = nullptr;  ///< for gradient-trained models
+  std::string checkpoint_dir;  ///< empty: no checkpoints; else resumable state goes here
+  std::string fold_name;       ///< e.g. "fold 3/12 (S07)" for progress lines
+  uint64_t seed = 0;           ///< seed for this fit (already mixed with the fold)
+  /// Called after every epoch (after its checkpoint is written), for gradient-trained models.
+  std::function<void(const train::EpochRecord&)> on_epoch_end;
+};
+
+class Estimator {
+ public:
+  virtual ~Estimator() = default;
+  /// Registered name, e.g. "helo", "mlp_early", "aa_knn".
+  virtual std::string name() const = 0;
+  /// Fits on `train`; `validation` (possibly empty) comes from training subjects only and is used
+  /// for early stopping / model selection, never for fitting parameters directly.
+  virtual void fit(const data::MultimodalDataset& train, const data::MultimodalDataset& validation,
+                   const FitContext& context) = 0;
+  /// Predicted distributions [N, C] (rows sum to one) for every sample of `data`.
+  virtual torch::Tensor predict(const data::MultimodalDataset& data) = 0;
+  /// Saves everything predict() needs (parameters, fitted statistics) to one file.
+  virtual void save(const std::string& path) const = 0;
+  /// Loads what save() wrote; the estimator must have been built for the same schema/options.
+  virtual void load(const std::string& path) = 0;
+  /// Number of trainable scalars (0 for non-parametric methods).
+  virtual int64_t parameter_count() const { return 0; }
+};
+
+}  // namespace emofuse::models

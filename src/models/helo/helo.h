@@ -1,0 +1,134 @@
+// HeLo: Heterogeneous multi-modal fusion with Label correlation for emotion distribution
+// learning (arXiv 2507.06821, ACM MM 2025). See docs/models/helo.md.
+//
+// Data flow for a batch (B samples, D = d_model, C emotions), DMER shapes in brackets:
+//   1. encoders     anchor physiological modality -> tokens A [B, K, D]  (EEG [B,18,5] -> K = 18
+//                   channel tokens; a modality without channels -> K = anchor_tokens learned
+//                   tokens); every other physiological modality m -> X_m [B, K, D]
+//   2. fusion       per m: Z_m = LN(A + MHA(q=A, k=v=X_m)) (DropKey in training only);
+//                   P = Linear(cat_m Z_m) [B, n, D], n = (#others) K  ([B, 36, D]); with no other
+//                   physiological modality P = A
+//                   behavioural modality -> V [B, n, D]
+//   3. OT           plan T [B, n, n] between P and V: entropic Gromov-Wasserstein on thresholded
+//                   intra-set cosine costs (default) or log-domain Sinkhorn on the cross cosine
+//                   cost; alignment P' = LN(P + T_rownorm V) (barycentric, default) or P' = n T P
+//                   (the reference code's plan multiplication)
+//   4. encoder      shared transformer layer on P' and on V; cat -> [B, 2n, D]; a linear map of
+//                   the token axis 2n -> C gives F [B, C, D]
+//   5. labels       learned label embeddings E [C, D]; S = cos(E_i, E_j) [C, C] is pulled towards
+//                   the label correlation matrix R of the training targets (MSE)
+//   6. label attn   H = LN(E + MHA(q=E, k=v=F, bias=S)) [B, C, D]
+//   7. classifier   logits_c = <H_c, w_c> + b_c -> log_softmax [B, C]
+// Loss = KL(target || prediction) + lambda_corr MSE(S, R) + lambda_ot mean(OT distance).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include "models/module.h"
+#include "nn/layers.h"
+
+namespace emofuse::models {
+
+struct HeloOptions {
+  /// Token width D.
+  TORCH_ARG(int64_t, d_model) = 128;
+  /// Attention heads in every attention block.
+  TORCH_ARG(int64_t, heads) = 4;
+  /// Anchor (query) physiological modality; "" = the first physiological modality with channel
+  /// structure, else the first physiological modality.
+  TORCH_ARG(std::string, anchor) = "";
+  /// Tokens K for an anchor without channel structure (e.g. WESAD EDA features).
+  TORCH_ARG(int64_t, anchor_tokens) = 8;
+  /// Rank r of the behavioural projection F_b -> r -> n D (0 = one full F_b x n D matrix). The
+  /// full matrix for DMER video (768 x 36*128, 14 MB) is memory-bound at batch 1; r = 128 keeps
+  /// 2.7 MB and the same token count.
+  TORCH_ARG(int64_t, behavioural_rank) = 128;
+  /// "cross_attention" (paper) or "concat" (ablation: concatenate the physiological token sets).
+  TORCH_ARG(std::string, fusion) = "cross_attention";
+  /// DropKey mask ratio in the physiological cross-attention (training only).
+  TORCH_ARG(double, dropkey) = 0.5;
+  /// "gw" (entropic Gromov-Wasserstein, paper), "sinkhorn" (entropic OT on the cross cosine cost)
+  /// or "none" (ablation).
+  TORCH_ARG(std::string, ot) = "gw";
+  /// "barycentric" (P + T V, carries behavioural information to physiological positions) or
+  /// "plan_multiply" (P' = n T P, as the public reference code).
+  TORCH_ARG(std::string, ot_align) = "barycentric";
+  /// GW: cost threshold fraction (cost - (min + f (max - min)), ReLU) of the reference code.
+  TORCH_ARG(double, ot_threshold) = 0.1;
+  /// GW outer iterations; inner IPOT iterations; regularisation lambda (IPOT beta).
+  TORCH_ARG(int64_t, gw_iterations) = 5;
+  TORCH_ARG(int64_t, ipot_iterations) = 20;
+  TORCH_ARG(double, ot_lambda) = 0.1;
+  /// Sinkhorn variant: epsilon and iterations.
+  TORCH_ARG(double, sinkhorn_epsilon) = 0.1;
+  TORCH_ARG(int64_t, sinkhorn_iterations) = 50;
+  /// Shared transformer encoder: layers, feed-forward width.
+  TORCH_ARG(int64_t, encoder_layers) = 1;
+  TORCH_ARG(int64_t, feedforward) = 64;
+  TORCH_ARG(double, dropout) = 0.1;
+  /// Label-correlation-driven cross-attention; false = mean-pooled linear classifier (ablation;
+  /// the correlation loss is then off, as the label embeddings would be unused).
+  TORCH_ARG(bool, label_attention) = true;
+  /// Weight of the correlation-alignment MSE (0 disables it).
+  TORCH_ARG(double, lambda_corr) = 1.0;
+  /// "dataset" (R from all training targets, computed once) or "batch" (R from each batch).
+  TORCH_ARG(std::string, correlation) = "dataset";
+  /// Weight of the OT distance in the loss (0 = not added).
+  TORCH_ARG(double, lambda_ot) = 0.0;
+
+ public:
+  /// Reads and validates "model.options"; unknown keys and out-of-range values throw OptionError.
+  static HeloOptions from_yaml(const YAML::Node& node);
+};
+
+class HeloModel : public DistributionModule {
+ public:
+  HeloModel(const data::DatasetSchema& schema, HeloOptions options);
+
+  /// inputs: one tensor per schema modality, [B, ...]. Returns log_probs [B, C] and extras
+  /// "label_similarity" [C, C] (S) and, with OT, "ot_distance" [B] and "ot_plan" [B, n, n].
+  ModelOutput forward(const std::vector<torch::Tensor>& inputs) override;
+  /// Computes the label correlation matrix R [C, C] of the training targets (Pearson).
+  void prepare(const data::MultimodalDataset& train) override;
+  LossTerms loss(const ModelOutput& output, const data::Batch& batch) override;
+
+  /// Learned label embeddings E [C, D].
+  const torch::Tensor& label_embeddings() const { return label_embeddings_; }
+  /// R [C, C] from prepare().
+  const torch::Tensor& label_correlation() const { return label_correlation_; }
+  /// Cosine-similarity matrix S [C, C] of the label embeddings.
+  torch::Tensor label_similarity() const;
+  const HeloOptions& options() const { return options_; }
+
+ private:
+  torch::Tensor encode_anchor(const torch::Tensor& x);  // -> [B, K, D]
+  torch::Tensor align_with_ot(const torch::Tensor& phys, const torch::Tensor& behav, ModelOutput& out);
+
+  HeloOptions options_;
+  int64_t num_classes_ = 0, tokens_ = 0, phys_tokens_ = 0;
+  int64_t anchor_index_ = -1;
+  bool anchor_has_channels_ = false;
+  std::vector<int64_t> other_phys_;   // schema indices of the other physiological modalities
+  std::vector<int64_t> behavioural_;  // schema indices of the behavioural modalities
+
+  torch::nn::Linear anchor_encoder{nullptr};      // channels: F -> D per channel; else F -> K D
+  torch::Tensor anchor_position_;                 // [K, D] learned token/channel embedding
+  std::vector<torch::nn::Linear> other_encoders_; // F_m -> K D
+  std::vector<nn::MultiheadAttention> cross_attention_;
+  std::vector<torch::nn::LayerNorm> cross_norms_;
+  torch::nn::Linear phys_projection{nullptr};     // D -> D after concatenation
+  torch::nn::LayerNorm phys_norm{nullptr};
+  torch::nn::Linear behav_bottleneck{nullptr};    // F_b -> r (behavioural_rank > 0)
+  torch::nn::Linear behav_encoder{nullptr};       // r (or F_b) -> n D
+  torch::nn::LayerNorm align_norm{nullptr};
+  std::vector<nn::TransformerLayer> encoder_;
+  torch::nn::Linear token_projection{nullptr};    // token axis (n or 2n) -> C
+  torch::Tensor label_embeddings_;                // [C, D] parameter
+  nn::MultiheadAttention label_attention{nullptr};
+  torch::nn::LayerNorm label_norm{nullptr};
+  torch::Tensor classifier_weight_, classifier_bias_;  // [C, D], [C]
+  torch::nn::Linear pooled_classifier{nullptr};   // label_attention = false: D -> C
+  torch::Tensor label_correlation_;               // [C, C] buffer
+};
+
+}  // namespace emofuse::models

@@ -1,0 +1,78 @@
+#include "models/registry.h"
+
+#include "core/error.h"
+#include "core/runtime.h"
+#include "train/trainer.h"
+
+namespace emofuse::models {
+
+const std::vector<ModelEntry>& model_registry() {
+  // Explicit registration (not static initialisers, which a static library may drop).
+  static const std::vector<ModelEntry> registry = [] {
+    std::vector<ModelEntry> r;
+    register_baselines(r);
+    register_helo(r);
+    return r;
+  }();
+  return registry;
+}
+
+const ModelEntry& find_model(const std::string& name) {
+  std::string known;
+  for (const auto& entry : model_registry()) {
+    if (entry.name == name) return entry;
+    known += (known.empty() ? "" : ", ") + entry.name;
+  }
+  throw OptionError("model.name", "unknown model '" + name + "'; known: " + known);
+}
+
+DeepEstimator::DeepEstimator(std::string name, data::DatasetSchema schema, YAML::Node options, ModuleFactory factory)
+    : name_(std::move(name)), schema_(std::move(schema)), options_(options), factory_(std::move(factory)) {}
+
+void DeepEstimator::build_module() { module_ = factory_(schema_, options_); }
+
+void DeepEstimator::fit(const data::MultimodalDataset& train, const data::MultimodalDataset& validation,
+                        const FitContext& context) {
+  TORCH_CHECK(context.trainer != nullptr, "DeepEstimator::fit needs trainer options");
+  seed_everything(context.seed);  // parameter initialisation
+  build_module();
+  train::Trainer trainer(*context.trainer);
+  trainer.on_epoch_end = context.on_epoch_end;
+  auto result = trainer.fit(*module_, train, validation, context);
+  best_epoch_ = result.best_epoch;
+  epochs_run_ = result.epochs_run;
+}
+
+torch::Tensor DeepEstimator::predict(const data::MultimodalDataset& data) {
+  TORCH_CHECK(module_ != nullptr, "DeepEstimator::predict called before fit() or load()");
+  return train::Trainer::predict(*module_, data, 1024);
+}
+
+void DeepEstimator::save(const std::string& path) const {
+  TORCH_CHECK(module_ != nullptr, "DeepEstimator::save called before fit()");
+  torch::serialize::OutputArchive archive;
+  module_->save(archive);
+  archive.save_to(path);
+}
+
+void DeepEstimator::load(const std::string& path) {
+  build_module();
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+    module_->load(archive);
+  } catch (const c10::Error& e) {
+    throw DataError(path, "", "cannot load model weights for '" + name_ +
+                                  "' (wrong model, options or truncated file)");
+  }
+  module_->eval();
+}
+
+int64_t DeepEstimator::parameter_count() const {
+  if (!module_) return 0;
+  int64_t count = 0;
+  for (const auto& p : module_->parameters()) count += p.numel();
+  return count;
+}
+
+}  // namespace emofuse::models

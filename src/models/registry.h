@@ -1,0 +1,66 @@
+// Model registry: every model is selected by name from a config ("model.name") and built from its
+// options ("model.options"), which are validated before any data is loaded.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "models/estimator.h"
+#include "models/module.h"
+
+namespace emofuse::models {
+
+/// Builds a deep module for a dataset schema from validated options.
+using ModuleFactory =
+    std::function<std::shared_ptr<DistributionModule>(const data::DatasetSchema&, const YAML::Node&)>;
+
+struct ModelEntry {
+  std::string name;
+  std::string summary;  ///< one line for `emofuse info --models`
+  /// Throws OptionError for invalid or unknown options (keys prefixed "model.options").
+  std::function<void(const YAML::Node&)> validate_options;
+  std::function<std::unique_ptr<Estimator>(const data::DatasetSchema&, const YAML::Node&)> build;
+};
+
+/// All registered models (baselines, HeLo, LSGMER, classical LDL methods).
+const std::vector<ModelEntry>& model_registry();
+/// Entry called `name`; throws OptionError("model.name", ...) listing the known names.
+const ModelEntry& find_model(const std::string& name);
+
+/// An Estimator that trains a DistributionModule with the shared Trainer.
+class DeepEstimator : public Estimator {
+ public:
+  DeepEstimator(std::string name, data::DatasetSchema schema, YAML::Node options, ModuleFactory factory);
+  std::string name() const override { return name_; }
+  void fit(const data::MultimodalDataset& train, const data::MultimodalDataset& validation,
+           const FitContext& context) override;
+  torch::Tensor predict(const data::MultimodalDataset& data) override;
+  void save(const std::string& path) const override;
+  void load(const std::string& path) override;
+  int64_t parameter_count() const override;
+  /// The trained module (built by fit() or load()); null before.
+  std::shared_ptr<DistributionModule> module() const { return module_; }
+  /// Epochs run and the selected epoch of the last fit() (-1 before).
+  int64_t best_epoch() const { return best_epoch_; }
+  int64_t epochs_run() const { return epochs_run_; }
+
+ private:
+  void build_module();
+  std::string name_;
+  data::DatasetSchema schema_;
+  YAML::Node options_;
+  ModuleFactory factory_;
+  std::shared_ptr<DistributionModule> module_;
+  int64_t best_epoch_ = -1, epochs_run_ = 0;
+};
+
+/// Registration hooks of each model family (called once when the registry is first used).
+void register_baselines(std::vector<ModelEntry>& registry);
+void register_helo(std::vector<ModelEntry>& registry);
+
+}  // namespace emofuse::models

@@ -1,0 +1,303 @@
+#include "train/trainer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+
+#include "core/error.h"
+#include "core/runtime.h"
+#include "metrics/metrics.h"
+
+namespace fs = std::filesystem;
+
+namespace emofuse::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string format_duration(double seconds) {
+  char buf[32];
+  int s = static_cast<int>(seconds + 0.5);
+  std::snprintf(buf, sizeof(buf), "%d:%02d", s / 60, s % 60);
+  return buf;
+}
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainerOptions& o,
+                                                        std::vector<torch::Tensor> params) {
+  if (o.optimizer() == "adam") {
+    return std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(o.learning_rate()).weight_decay(o.weight_decay()));
+  }
+  return std::make_unique<torch::optim::AdamW>(
+      params, torch::optim::AdamWOptions(o.learning_rate()).weight_decay(o.weight_decay()));
+}
+
+// Copies every parameter and buffer (the model's full state) into detached clones.
+std::vector<torch::Tensor> snapshot(const torch::nn::Module& model) {
+  std::vector<torch::Tensor> state;
+  for (const auto& p : model.parameters()) state.push_back(p.detach().clone());
+  for (const auto& b : model.buffers()) state.push_back(b.detach().clone());
+  return state;
+}
+
+void restore(torch::nn::Module& model, const std::vector<torch::Tensor>& state) {
+  torch::NoGradGuard no_grad;
+  size_t i = 0;
+  for (auto& p : model.parameters()) p.copy_(state.at(i++));
+  for (auto& b : model.buffers()) b.copy_(state.at(i++));
+}
+
+struct CheckpointState {
+  int64_t next_epoch = 0;
+  int64_t best_epoch = -1;
+  double best_score = 0;
+  int64_t bad_epochs = 0;
+  std::vector<EpochRecord> history;
+  std::vector<torch::Tensor> best_state;
+};
+
+void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                     const CheckpointState& s) {
+  torch::serialize::OutputArchive archive, model_archive, optim_archive, best_archive;
+  model.save(model_archive);
+  optimizer.save(optim_archive);
+  for (size_t i = 0; i < s.best_state.size(); ++i) best_archive.write(std::to_string(i), s.best_state[i]);
+  archive.write("model", model_archive);
+  archive.write("optimizer", optim_archive);
+  archive.write("best", best_archive);
+  archive.write("best_count", c10::IValue(static_cast<int64_t>(s.best_state.size())));
+  archive.write("next_epoch", c10::IValue(s.next_epoch));
+  archive.write("best_epoch", c10::IValue(s.best_epoch));
+  archive.write("best_score", c10::IValue(s.best_score));
+  archive.write("bad_epochs", c10::IValue(s.bad_epochs));
+  std::vector<double> hist;
+  for (const auto& r : s.history) {
+    hist.insert(hist.end(), {double(r.epoch), r.train_loss, r.validation_score, r.learning_rate, r.seconds});
+  }
+  archive.write("history", torch::tensor(hist, torch::kFloat64));
+  const std::string tmp = path + ".partial";
+  archive.save_to(tmp);
+  fs::rename(tmp, path);
+}
+
+CheckpointState load_checkpoint(const std::string& path, torch::nn::Module& model,
+                                torch::optim::Optimizer& optimizer) {
+  torch::serialize::InputArchive archive, model_archive, optim_archive, best_archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error& e) {
+    throw DataError(path, "", "cannot read checkpoint (truncated or from another model?)");
+  }
+  archive.read("model", model_archive);
+  model.load(model_archive);
+  archive.read("optimizer", optim_archive);
+  optimizer.load(optim_archive);
+  CheckpointState s;
+  c10::IValue v;
+  archive.read("next_epoch", v);
+  s.next_epoch = v.toInt();
+  archive.read("best_epoch", v);
+  s.best_epoch = v.toInt();
+  archive.read("best_score", v);
+  s.best_score = v.toDouble();
+  archive.read("bad_epochs", v);
+  s.bad_epochs = v.toInt();
+  archive.read("best_count", v);
+  archive.read("best", best_archive);
+  for (int64_t i = 0; i < v.toInt(); ++i) {
+    torch::Tensor t;
+    best_archive.read(std::to_string(i), t);
+    s.best_state.push_back(t);
+  }
+  torch::Tensor hist;
+  archive.read("history", hist);
+  auto hist2 = hist.reshape({-1, 5});
+  auto h = hist2.accessor<double, 2>();
+  for (int64_t i = 0; i < hist.numel() / 5; ++i) {
+    EpochRecord r;
+    r.epoch = static_cast<int64_t>(h[i][0]);
+    r.train_loss = h[i][1];
+    r.validation_score = h[i][2];
+    r.learning_rate = h[i][3];
+    r.seconds = h[i][4];
+    s.history.push_back(r);
+  }
+  return s;
+}
+
+}  // namespace
+
+void TrainerOptions::validate() const {
+  require_option(optimizer() == "adam" || optimizer() == "adamw", "training.optimizer",
+                 "expected adam or adamw, got '" + optimizer() + "'");
+  require_option(learning_rate() > 0 && std::isfinite(learning_rate()), "training.learning_rate", "must be > 0");
+  require_option(weight_decay() >= 0, "training.weight_decay", "must be >= 0");
+  require_option(epochs() >= 1, "training.epochs", "must be >= 1");
+  require_option(batch_size() >= 1, "training.batch_size", "must be >= 1");
+  require_option(eval_batch_size() >= 1, "training.eval_batch_size", "must be >= 1");
+  require_option(grad_clip() >= 0, "training.grad_clip", "must be >= 0 (0 disables clipping)");
+  require_option(schedule() == "none" || schedule() == "cosine" || schedule() == "step", "training.schedule",
+                 "expected none, cosine or step, got '" + schedule() + "'");
+  require_option(warmup_epochs() >= 0 && warmup_epochs() < epochs(), "training.warmup_epochs",
+                 "must be in [0, epochs)");
+  require_option(step_size() >= 1, "training.step_size", "must be >= 1");
+  require_option(step_gamma() > 0 && step_gamma() <= 1, "training.step_gamma", "must be in (0, 1]");
+  require_option(patience() >= 0, "training.patience", "must be >= 0 (0 disables early stopping)");
+  metrics::check_metric_name(monitor(), "training.monitor");
+}
+
+double TrainerOptions::lr_factor(int64_t epoch) const {
+  if (epoch < warmup_epochs()) return double(epoch + 1) / double(warmup_epochs() + 1);
+  const int64_t e = epoch - warmup_epochs(), span = epochs() - warmup_epochs();
+  if (schedule() == "cosine") return 0.5 * (1.0 + std::cos(M_PI * double(e) / double(span)));
+  if (schedule() == "step") return std::pow(step_gamma(), double(e / step_size()));
+  return 1.0;
+}
+
+Trainer::Trainer(TrainerOptions options) : options_(std::move(options)) { options_.validate(); }
+
+torch::Tensor Trainer::predict(models::DistributionModule& model, const data::MultimodalDataset& data,
+                               int64_t batch_size) {
+  c10::InferenceMode inference;  // no autograd bookkeeping at all (stronger than NoGradGuard)
+  const bool was_training = model.is_training();
+  model.eval();
+  std::vector<torch::Tensor> parts;
+  for (int64_t start = 0; start < data.size(); start += batch_size) {
+    auto idx = torch::arange(start, std::min(start + batch_size, data.size()), torch::kInt64);
+    parts.push_back(model.forward(data.batch(idx).inputs).log_probs.exp());
+  }
+  model.train(was_training);
+  if (parts.empty()) return torch::empty({0, data.num_classes()});
+  return torch::cat(parts);
+}
+
+TrainResult Trainer::fit(models::DistributionModule& model, const data::MultimodalDataset& train,
+                         const data::MultimodalDataset& validation, const models::FitContext& context) {
+  const auto& o = options_;
+  if (train.size() == 0) throw Error(train.source() + ": empty training set");
+  model.prepare(train);
+  auto optimizer = make_optimizer(o, model.parameters());
+  const bool has_validation = validation.size() > 0;
+  const bool lower_better = metrics::lower_is_better(o.monitor());
+  const std::string checkpoint =
+      context.checkpoint_dir.empty() ? "" : (fs::path(context.checkpoint_dir) / "checkpoint.pt").string();
+
+  CheckpointState state;
+  state.best_score = lower_better ? std::numeric_limits<double>::infinity()
+                                  : -std::numeric_limits<double>::infinity();
+  if (o.resume() && !checkpoint.empty() && fs::exists(checkpoint)) {
+    state = load_checkpoint(checkpoint, model, *optimizer);
+    std::cerr << context.fold_name << ": resumed from " << checkpoint << " at epoch " << state.next_epoch + 1
+              << "\n";
+  }
+  if (!checkpoint.empty()) fs::create_directories(context.checkpoint_dir);
+
+  const bool tty = o.progress() && isatty(fileno(stderr));
+  const int64_t n = train.size();
+  const int64_t batches = (n + o.batch_size() - 1) / o.batch_size();
+  const auto fit_start = Clock::now();
+  const int64_t first_epoch = state.next_epoch;
+  bool stopped_early = false;
+
+  for (int64_t epoch = state.next_epoch; epoch < o.epochs(); ++epoch) {
+    const auto epoch_start = Clock::now();
+    const double lr = o.learning_rate() * o.lr_factor(epoch);
+    for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
+    seed_everything(mix_seed(context.seed, static_cast<uint64_t>(epoch)));
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(mix_seed(context.seed, epoch, 1));
+    auto order = torch::randperm(n, gen, torch::TensorOptions().dtype(torch::kInt64));
+
+    model.train();
+    double loss_sum = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      auto idx = order.narrow(0, b * o.batch_size(), std::min(o.batch_size(), n - b * o.batch_size()));
+      auto batch = train.batch(idx);
+      auto output = model.forward(batch.inputs);
+      auto terms = model.loss(output, batch);
+      const double loss_value = terms.total.item<double>();
+      if (!std::isfinite(loss_value)) {
+        throw Error(context.fold_name + ": training loss became " + std::to_string(loss_value) +
+                    " at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1) +
+                    " (non-finite); lower training.learning_rate or check the input features");
+      }
+      optimizer->zero_grad();
+      terms.total.backward();
+      if (o.grad_clip() > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), o.grad_clip());
+      optimizer->step();
+      {
+        torch::NoGradGuard no_grad;
+        model.after_step(output, batch);
+      }
+      loss_sum += loss_value * idx.size(0);
+      if (tty) {
+        const double done = double(epoch - first_epoch) + double(b + 1) / batches;
+        const double eta = seconds_since(fit_start) / done * (o.epochs() - first_epoch - done);
+        const int width = 24, filled = static_cast<int>(width * (b + 1) / batches);
+        std::fprintf(stderr, "\r%s epoch %lld/%lld [%s%s] loss %.4f ETA %s   ", context.fold_name.c_str(),
+                     static_cast<long long>(epoch + 1), static_cast<long long>(o.epochs()),
+                     std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                     loss_sum / ((b * o.batch_size()) + idx.size(0)), format_duration(eta).c_str());
+      }
+    }
+
+    EpochRecord record{epoch, loss_sum / n, std::numeric_limits<double>::quiet_NaN(), lr,
+                       seconds_since(epoch_start)};
+    bool improved = !has_validation;
+    if (has_validation) {
+      auto pred = predict(model, validation, o.eval_batch_size());
+      if (o.monitor() == "loss") {
+        record.validation_score =
+            models::kl_divergence_loss(pred.clamp_min(1e-12).log(), validation.targets()).item<double>();
+      } else {
+        record.validation_score =
+            metrics::evaluate_predictions(pred, validation.targets(), validation.hard_labels()).at(o.monitor());
+      }
+      improved = lower_better ? record.validation_score < state.best_score : record.validation_score > state.best_score;
+    }
+    if (improved) {
+      state.best_score = has_validation ? record.validation_score : record.train_loss;
+      state.best_epoch = epoch;
+      state.bad_epochs = 0;
+      state.best_state = snapshot(model);
+    } else {
+      ++state.bad_epochs;
+    }
+    state.history.push_back(record);
+    state.next_epoch = epoch + 1;
+    const bool stop = has_validation && o.patience() > 0 && state.bad_epochs >= o.patience();
+    if (stop) state.next_epoch = o.epochs();  // a resumed run must not continue past the stop
+    if (!checkpoint.empty()) save_checkpoint(checkpoint, model, *optimizer, state);
+    if (tty) std::fprintf(stderr, "\r\033[K");
+    if (o.progress()) {
+      std::fprintf(stderr, "%s epoch %lld/%lld loss %.4f val_%s %.4f lr %.2e %.1fs%s\n", context.fold_name.c_str(),
+                   static_cast<long long>(epoch + 1), static_cast<long long>(o.epochs()), record.train_loss,
+                   o.monitor().c_str(), record.validation_score, lr, record.seconds, improved ? " *" : "");
+    }
+    if (on_epoch_end) on_epoch_end(record);
+    if (stop) {
+      stopped_early = true;
+      break;
+    }
+  }
+  if (!state.best_state.empty()) restore(model, state.best_state);
+  TrainResult result;
+  result.best_epoch = state.best_epoch;
+  result.best_score = state.best_score;
+  result.epochs_run = static_cast<int64_t>(state.history.size());
+  result.stopped_early = stopped_early || (state.next_epoch >= o.epochs() &&
+                                           result.epochs_run < o.epochs());
+  result.history = state.history;
+  return result;
+}
+
+}  // namespace emofuse::train

@@ -1,0 +1,95 @@
+// The training loop shared by every gradient-trained model.
+//
+// Determinism: before model construction the caller seeds with the fit seed; every epoch e
+// reseeds LibTorch's global generator with mix_seed(seed, e) (dropout, DropKey) and shuffles with
+// a generator seeded by mix_seed(seed, e, 1). Nothing random depends on earlier epochs, so a run
+// resumed from the checkpoint of epoch e continues exactly as the uninterrupted run would (same
+// seed, same thread count).
+//
+// Checkpoint (<checkpoint_dir>/checkpoint.pt, written atomically after every epoch): model
+// parameters and buffers, optimizer state, the best model so far, epoch counters and history.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "models/estimator.h"
+#include "models/module.h"
+
+namespace emofuse::train {
+
+struct TrainerOptions {
+  /// "adamw" (decoupled weight decay, Loshchilov & Hutter 2019) or "adam".
+  TORCH_ARG(std::string, optimizer) = "adamw";
+  TORCH_ARG(double, learning_rate) = 1e-3;
+  TORCH_ARG(double, weight_decay) = 1e-4;
+  TORCH_ARG(int64_t, epochs) = 30;
+  TORCH_ARG(int64_t, batch_size) = 128;
+  /// Batch size for validation and prediction (no gradients, so larger is fine).
+  TORCH_ARG(int64_t, eval_batch_size) = 1024;
+  /// Clip the global gradient L2 norm to this value; 0 disables clipping.
+  TORCH_ARG(double, grad_clip) = 1.0;
+  /// Learning-rate schedule over epochs: "none", "cosine" (to 0 at the last epoch), "step".
+  TORCH_ARG(std::string, schedule) = "cosine";
+  /// Linear warm-up epochs before the schedule (0 = none).
+  TORCH_ARG(int64_t, warmup_epochs) = 0;
+  /// "step" schedule: multiply the rate by step_gamma every step_size epochs.
+  TORCH_ARG(int64_t, step_size) = 10;
+  TORCH_ARG(double, step_gamma) = 0.5;
+  /// Stop after this many epochs without improvement of `monitor` on validation (0 = never).
+  TORCH_ARG(int64_t, patience) = 8;
+  /// Validation metric for early stopping and model selection: "loss" or any metric name.
+  TORCH_ARG(std::string, monitor) = "kl";
+  /// Show a progress bar on a terminal (plain log lines otherwise); false = epoch lines only.
+  TORCH_ARG(bool, progress) = true;
+  /// Continue from <checkpoint_dir>/checkpoint.pt when it exists.
+  TORCH_ARG(bool, resume) = false;
+
+ public:
+  /// Throws OptionError naming the field ("training.learning_rate must be > 0").
+  void validate() const;
+  /// Learning-rate factor for `epoch` (0-based) under the schedule and warm-up.
+  double lr_factor(int64_t epoch) const;
+};
+
+struct EpochRecord {
+  int64_t epoch = 0;
+  double train_loss = 0;
+  double validation_score = 0;  ///< the monitored metric (NaN without validation data)
+  double learning_rate = 0;
+  double seconds = 0;
+};
+
+struct TrainResult {
+  int64_t best_epoch = -1;  ///< epoch whose weights are kept (last epoch without validation)
+  double best_score = 0;
+  int64_t epochs_run = 0;
+  bool stopped_early = false;
+  std::vector<EpochRecord> history;
+};
+
+class Trainer {
+ public:
+  explicit Trainer(TrainerOptions options);
+
+  /// Trains `model` on `train`, selecting the epoch by `validation` (may be empty). The model
+  /// ends holding the selected weights. Throws emofuse::Error on a non-finite loss.
+  TrainResult fit(models::DistributionModule& model, const data::MultimodalDataset& train,
+                  const data::MultimodalDataset& validation, const models::FitContext& context);
+
+  /// Predicted distributions [N, C] under eval() and NoGradGuard, in batches.
+  static torch::Tensor predict(models::DistributionModule& model, const data::MultimodalDataset& data,
+                               int64_t batch_size);
+
+  /// Called after each epoch's checkpoint is written (tests use it to simulate a killed run).
+  std::function<void(const EpochRecord&)> on_epoch_end;
+
+ private:
+  TrainerOptions options_;
+};
+
+}  // namespace emofuse::train
