@@ -117,7 +117,7 @@ void register_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   cmd->add_option("--config,-c", a->config, "YAML experiment config (see configs/)");
   cmd->add_option("--data", a->data, "Data path (overrides data.path; format detected unless --format)");
-  cmd->add_option("--format", a->format, "Data format: synthetic, dmer, csv, wesad_features, deap");
+  cmd->add_option("--format", a->format, "Data format: synthetic, dmer, csv, wesad_features, deap, ldl, meld");
   cmd->add_option("--set", a->sets, "Override a config key: --set training.epochs=5 (repeatable)");
   cmd->add_option("--run-dir", a->run_dir, "Run folder (default runs/<name>)");
   cmd->add_flag("--resume", a->resume, "Continue an interrupted run in the same run folder");
@@ -127,7 +127,8 @@ void register_train_command(CLI::App& app) {
     a->threads_given = threads->count() > 0;
     auto config = resolve_config(*a);  // validated in full before data loads
     start_runtime(config.threads);
-    auto loaded = data::load_data(config.data, config.seed);
+    fs::create_directories(config.run_dir);
+    auto loaded = data::load_data(config.data, config.seed, config.run_dir);
     std::cerr << "data: " << loaded.dataset.source() << ", " << loaded.dataset.size() << " samples, "
               << loaded.dataset.unique_subjects().size() << " subjects\n";
     train::RunOptions run;
@@ -270,7 +271,8 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
     configs.push_back(train::parse_experiment_config(root));
   }
   start_runtime(configs.front().threads);
-  auto loaded = data::load_data(configs.front().data, configs.front().seed);
+  fs::create_directories(out_dir);
+  auto loaded = data::load_data(configs.front().data, configs.front().seed, out_dir);
   if (ceiling) *ceiling = loaded.ceiling;
   std::cerr << "data: " << loaded.dataset.source() << ", " << loaded.dataset.size() << " samples, "
             << loaded.dataset.unique_subjects().size() << " subjects\n";
@@ -289,7 +291,7 @@ void register_demo_command(CLI::App& app) {
     int threads = 0;
     uint64_t seed = 0;
     std::string out = "runs/demo";
-    bool quick = false, verbose = false;
+    bool quick = false, verbose = false, raw = false;
   };
   auto a = std::make_shared<DemoArgs>();
   add_threads_option(cmd, a->threads);
@@ -297,17 +299,28 @@ void register_demo_command(CLI::App& app) {
   cmd->add_option("--out", a->out, "Folder for the runs")->capture_default_str();
   cmd->add_flag("--quick", a->quick, "A tiny cohort and few epochs (a smoke test, not a result)");
   cmd->add_flag("--verbose", a->verbose, "Per-epoch lines");
+  cmd->add_flag("--raw", a->raw,
+                "Start from simulated raw signals (WESAD layout): raw -> features -> models, 4 conditions");
   cmd->callback([a] {
     YAML::Node base;
     base["seed"] = a->seed;
     base["threads"] = a->threads;
-    base["data"]["format"] = "synthetic";
-    base["data"]["subjects"] = a->quick ? 4 : 12;
-    base["data"]["clips"] = a->quick ? 8 : 32;
-    base["data"]["seconds"] = a->quick ? 4 : 10;
+    if (a->raw) {
+      set_thread_count(a->threads);
+      auto dir = make_raw_demo_dataset((fs::path(a->out) / "raw_cohort").string(), a->quick ? 3 : 6,
+                                       a->quick ? 40.0 : 90.0, a->seed);
+      base["data"]["format"] = "csv";
+      base["data"]["path"] = dir;
+    } else {
+      base["data"]["format"] = "synthetic";
+      base["data"]["subjects"] = a->quick ? 4 : 8;
+      base["data"]["clips"] = a->quick ? 8 : 16;
+      base["data"]["seconds"] = a->quick ? 4 : 5;
+    }
     base["protocol"]["name"] = "loso";
     base["protocol"]["max_folds"] = a->quick ? 2 : 0;
-    base["training"]["epochs"] = a->quick ? 2 : 20;
+    base["training"]["epochs"] = a->quick ? 2 : 15;
+    base["training"]["batch_size"] = 64;
     base["training"]["patience"] = 5;
     std::vector<std::pair<std::string, YAML::Node>> variants;
     for (const auto& name : std::vector<std::string>{"mlp_early", "late_fusion", "helo"}) {
@@ -321,7 +334,8 @@ void register_demo_command(CLI::App& app) {
     std::optional<std::map<std::string, double>> ceiling;
     auto results = run_variants(base, variants, a->out, !a->verbose, &ceiling);
     auto table = train::format_comparison(results, ceiling, all_metric_names(true), false);
-    std::cout << "\nSynthetic DMER-shaped cohort, leave-one-subject-out (seed " << a->seed << "):\n" << table;
+    std::cout << "\n" << (a->raw ? "Simulated raw WESAD-layout recordings -> window features" : "Synthetic DMER-shaped cohort")
+              << ", leave-one-subject-out (seed " << a->seed << "):\n" << table;
     write_text_atomic((fs::path(a->out) / "summary.md").string(),
                       train::format_comparison(results, ceiling, all_metric_names(true), true));
     std::cout << "runs and predictions under " << a->out << "\n";
@@ -335,12 +349,14 @@ void register_ablate_command(CLI::App& app) {
   auto out = std::make_shared<std::string>();
   auto sets = std::make_shared<std::vector<std::string>>();
   auto quiet = std::make_shared<bool>(false);
+  auto only = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--variants", *only, "Run only these variants (by name)")->delimiter(',');
   cmd->add_option("--config,-c", *file, "Ablation YAML: {base: <experiment config>, variants: [{name, set: {...}}]}")
       ->required();
   cmd->add_option("--set", *sets, "Override a key of the base config (repeatable)");
   cmd->add_option("--out", *out, "Folder for the runs (default runs/<ablation file name>)");
   cmd->add_flag("--quiet", *quiet, "No per-epoch lines");
-  cmd->callback([file, out, sets, quiet] {
+  cmd->callback([file, out, sets, quiet, only] {
     auto root = train::load_yaml_file(*file);
     OptionReader r(root, "");
     auto base = r.node("base");
@@ -358,8 +374,10 @@ void register_ablate_command(CLI::App& app) {
       auto set = v.node("set");
       v.finish();
       if (name.empty()) throw OptionError(v.full("name"), "required");
+      if (!only->empty() && std::find(only->begin(), only->end(), name) == only->end()) continue;
       variants.emplace_back(name, set.IsDefined() ? set : YAML::Node(YAML::NodeType::Map));
     }
+    if (variants.empty()) throw OptionError("--variants", "no variant of " + *file + " has those names");
     const std::string dir = out->empty() ? "runs/" + fs::path(*file).stem().string() : *out;
     std::optional<std::map<std::string, double>> ceiling;
     auto results = run_variants(base, variants, dir, *quiet, &ceiling);

@@ -13,6 +13,13 @@ void register_eval_command(CLI::App& app);
 void register_predict_command(CLI::App& app);
 void register_info_command(CLI::App& app);
 void register_ablate_command(CLI::App& app);
+void register_ldl_bench_command(CLI::App& app);
+void register_features_command(CLI::App& app);
+
+/// Simulates `subjects` raw WESAD-layout recordings (ECG, EDA, PPG, respiration, temperature,
+/// acceleration driven by the condition) under <folder>/raw, extracts window features into
+/// <folder>/features and returns that folder (a csv-format dataset).
+std::string make_raw_demo_dataset(const std::string& folder, int subjects, double condition_seconds, uint64_t seed);
 
 /// Adds `--threads N` (0 = all cores) to `command`, bound to `threads`.
 void add_threads_option(CLI::App* command, int& threads);

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   emofuse::cli::register_predict_command(app);
   emofuse::cli::register_info_command(app);
   emofuse::cli::register_ablate_command(app);
+  emofuse::cli::register_ldl_bench_command(app);
+  emofuse::cli::register_features_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

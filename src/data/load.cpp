@@ -7,6 +7,7 @@
 #include "core/options.h"
 #include "core/runtime.h"
 #include "data/dmer.h"
+#include "data/meld.h"
 #include "data/ldl.h"
 #include "data/synthetic.h"
 #include "data/tabular.h"
@@ -36,7 +37,7 @@ SyntheticOptions read_synthetic(OptionReader& r, uint64_t default_seed) {
 
 // Reads the format-specific keys, loading only when `load` is true; returns the dataset or an
 // empty LoadedData for validation-only calls.
-LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load) {
+LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, const std::string& work_dir) {
   OptionReader r(data, "data");
   auto format = r.get<std::string>("format", "");
   auto path = r.get<std::string>("path", "");
@@ -85,6 +86,17 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load) {
                    "expected behavioural or physiological, got '" + role + "'");
     if (path.empty()) throw OptionError("data.path", "required for format ldl: a .mat file with features and labels");
     if (load) out.dataset = load_ldl_mat(path, role_from_name(role, "data.role"));
+  } else if (format == "meld") {
+    if (path.empty()) path = (fs::path(data_dir()) / "meld").string();
+    std::string tokenizer_dir = work_dir;
+    if (tokenizer_dir.empty()) tokenizer_dir = (fs::temp_directory_path() / "emofuse_tokenizer").string();
+    auto o = read_meld_options(r, path, tokenizer_dir);
+    r.finish();
+    o.validate("data.");
+    if (load) {
+      fs::create_directories(o.tokenizer_dir);
+      out.dataset = load_meld(o);
+    }
   } else if (format == "wesad_features") {
     auto columns = r.get<std::string>("columns", "informative");
     r.finish();
@@ -126,6 +138,7 @@ std::string detect_format(const std::string& path) {
   if (fs::is_directory(p)) {
     if (fs::exists(p / "dataset.yaml")) return "csv";
     if (fs::exists(p / "EEG_feature.txt")) return "deap";
+    if (fs::exists(p / "train_sent_emo.csv")) return "meld";
     if (has_mat_files(p)) return "dmer";
     throw DataError(path, "", "cannot tell the data format of this folder; set data.format");
   }
@@ -139,8 +152,10 @@ std::string detect_format(const std::string& path) {
   throw DataError(path, "", "cannot tell the data format of this file; set data.format");
 }
 
-void validate_data_options(const YAML::Node& data) { process(data, 0, /*load=*/false); }
+void validate_data_options(const YAML::Node& data) { process(data, 0, /*load=*/false, ""); }
 
-LoadedData load_data(const YAML::Node& data, uint64_t default_seed) { return process(data, default_seed, true); }
+LoadedData load_data(const YAML::Node& data, uint64_t default_seed, const std::string& work_dir) {
+  return process(data, default_seed, true, work_dir);
+}
 
 }  // namespace emofuse::data

@@ -4,6 +4,8 @@
 //   csv             a generic feature CSV (inline spec, a dataset.yaml, or a folder holding one)
 //   wesad_features  the WESAD window-feature CSV (default: $EMOFUSE_DATA_DIR/wesad_features/...)
 //   deap            the DEAP EEG feature folder; `task: valence | arousal`
+//   ldl             an LDL benchmark .mat file (features, labels); see ldl.h
+//   meld            MELD / EmoryNLP-style conversation CSVs (text, optional audio); see meld.h
 // Common key: `select: [names]` keeps only those modalities, in that order.
 #pragma once
 
@@ -36,7 +38,9 @@ std::string detect_format(const std::string& path);
 void validate_data_options(const YAML::Node& data);
 
 /// Loads the dataset described by `data`; `default_seed` seeds the synthetic cohort when the
-/// section has no seed of its own.
-LoadedData load_data(const YAML::Node& data, uint64_t default_seed);
+/// section has no seed of its own. `work_dir` is where loaders that learn something from the
+/// training split keep it (MELD's SentencePiece tokenizer: <work_dir>/tokenizer.model); empty =
+/// a folder under the system temporary directory.
+LoadedData load_data(const YAML::Node& data, uint64_t default_seed, const std::string& work_dir = "");
 
 }  // namespace emofuse::data

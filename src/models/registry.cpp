@@ -12,6 +12,8 @@ const std::vector<ModelEntry>& model_registry() {
     std::vector<ModelEntry> r;
     register_baselines(r);
     register_helo(r);
+    register_lsgmer(r);
+    register_ldl(r);
     return r;
   }();
   return registry;

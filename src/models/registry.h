@@ -62,5 +62,7 @@ class DeepEstimator : public Estimator {
 /// Registration hooks of each model family (called once when the registry is first used).
 void register_baselines(std::vector<ModelEntry>& registry);
 void register_helo(std::vector<ModelEntry>& registry);
+void register_lsgmer(std::vector<ModelEntry>& registry);
+void register_ldl(std::vector<ModelEntry>& registry);
 
 }  // namespace emofuse::models

@@ -273,6 +273,11 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
     if (config.save_models) {
       save_model_bundle((fold_dir / "model").string(), config.model_name, config.model_options, dataset.schema(),
                         standardizer, *estimator);
+      // A tokenizer learned by the loader (MELD) travels with the model, for `emofuse predict`.
+      if (fs::exists(run / "tokenizer.model")) {
+        fs::copy_file(run / "tokenizer.model", fold_dir / "model" / "tokenizer.model",
+                      fs::copy_options::overwrite_existing);
+      }
     }
     auto csv = predictions_csv(test, predictions, fold.name, true);
     write_text_atomic(predictions_path.string(), csv);
