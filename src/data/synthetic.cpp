@@ -110,7 +110,18 @@ SyntheticCohort make_synthetic_cohort(const SyntheticOptions& o) {
     const int64_t k = idx.numel();
     torch::Tensor clean;
     double noise = o.feature_noise;
-    if (view.role == ModalityRole::kBehavioural) {
+    if (spec.has_channels()) {
+      // EEG band power follows a source model: a few cortical sources, each with a band-specific
+      // response to the factors, reach every channel through a topography (volume conduction):
+      //   x[ch, band] = sum_s topo[ch, s] * tanh(z W_s[:, band] + b_s[band])
+      // so a band means the same thing on every channel, as in real differential-entropy features.
+      const int64_t channels = spec.shape[0], bands = spec.shape[1], sources = 3;
+      auto w = randn({sources, k, bands}) * (1.5 / std::sqrt(double(k)));
+      auto b = 0.3 * randn({sources, 1, bands});
+      auto responses = torch::tanh(torch::matmul(z.unsqueeze(0), w) + b);  // [S, N, bands]
+      auto topography = torch::softmax(randn({channels, sources}) * 1.5, 1) * 1.5;  // [ch, S]
+      clean = torch::einsum("cs,snb->ncb", {topography, responses}).reshape({N, width});
+    } else if (view.role == ModalityRole::kBehavioural) {
       // A 32-unit nonlinear code of the factors, linearly mixed into `width` redundant dims.
       auto w1 = randn({k, 32}) * (2.0 / std::sqrt(double(k)));
       auto w2 = randn({32, width}) / std::sqrt(32.0);

@@ -11,7 +11,8 @@
 //
 // Each second's state drifts around the clip state (AR(1), temporal autocorrelation), and each
 // modality is a noisy nonlinear function of a DIFFERENT subset of the factors, with per-subject
-// offsets and gains:
+// offsets and gains (EEG: 3 sources with band-specific responses reach the 18 channels through
+// topographies, so each channel's 5 band values have the same meaning, as real DE features do):
 //   eeg   [18, 5] <- valence, u_0..u_4        gsr [28] <- arousal, u_5..u_7
 //   ppg   [27]    <- arousal, u_7..u_9        video [768] <- valence, arousal, u_2, u_5, u_8
 // so no single modality determines the distribution and fusion can beat each one.

@@ -215,7 +215,7 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
   std::string all_predictions;
   for (size_t f = 0; f < folds.size(); ++f) {
     const auto& fold = folds[f];
-    char prefix[16];
+    char prefix[32];
     std::snprintf(prefix, sizeof(prefix), "%02zu_", f + 1);
     const fs::path fold_dir = run / "folds" / (prefix + sanitize(fold.name));
     const std::string fold_label = config.name + " fold " + std::to_string(f + 1) + "/" +
