@@ -260,7 +260,8 @@ namespace {
 std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
                                                   const std::vector<std::pair<std::string, YAML::Node>>& variants,
                                                   const std::string& out_dir, bool quiet,
-                                                  std::optional<std::map<std::string, double>>* ceiling) {
+                                                  std::optional<std::map<std::string, double>>* ceiling,
+                                                  bool resume = false) {
   // Validate every variant before any work.
   std::vector<train::ExperimentConfig> configs;
   for (const auto& [name, overrides] : variants) {
@@ -279,6 +280,7 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
   std::vector<train::ExperimentResult> results;
   train::RunOptions run;
   run.quiet = quiet;
+  run.resume = resume;
   for (const auto& c : configs) results.push_back(train::run_experiment(c, loaded.dataset, run));
   return results;
 }
@@ -350,13 +352,15 @@ void register_ablate_command(CLI::App& app) {
   auto sets = std::make_shared<std::vector<std::string>>();
   auto quiet = std::make_shared<bool>(false);
   auto only = std::make_shared<std::vector<std::string>>();
+  auto resume = std::make_shared<bool>(false);
+  cmd->add_flag("--resume", *resume, "Continue an interrupted ablation (completed folds are read back)");
   cmd->add_option("--variants", *only, "Run only these variants (by name)")->delimiter(',');
   cmd->add_option("--config,-c", *file, "Ablation YAML: {base: <experiment config>, variants: [{name, set: {...}}]}")
       ->required();
   cmd->add_option("--set", *sets, "Override a key of the base config (repeatable)");
   cmd->add_option("--out", *out, "Folder for the runs (default runs/<ablation file name>)");
   cmd->add_flag("--quiet", *quiet, "No per-epoch lines");
-  cmd->callback([file, out, sets, quiet, only] {
+  cmd->callback([file, out, sets, quiet, only, resume] {
     auto root = train::load_yaml_file(*file);
     OptionReader r(root, "");
     auto base = r.node("base");
@@ -380,7 +384,7 @@ void register_ablate_command(CLI::App& app) {
     if (variants.empty()) throw OptionError("--variants", "no variant of " + *file + " has those names");
     const std::string dir = out->empty() ? "runs/" + fs::path(*file).stem().string() : *out;
     std::optional<std::map<std::string, double>> ceiling;
-    auto results = run_variants(base, variants, dir, *quiet, &ceiling);
+    auto results = run_variants(base, variants, dir, *quiet, &ceiling, *resume);
     bool classification = true;
     std::cout << "\n" << train::format_comparison(results, ceiling, all_metric_names(classification), false);
     write_text_atomic((fs::path(dir) / "summary.md").string(),

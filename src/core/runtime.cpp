@@ -13,6 +13,13 @@ namespace emofuse {
 int set_thread_count(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
+  // Debian's LibTorch calls the generic libblas.so.3; when OpenBLAS provides it, its own thread
+  // pool defaults to every core whatever LibTorch was told. Apply the same count to it, looked up
+  // at run time (absent with the reference BLAS).
+  using SetThreads = void (*)(int);
+  if (auto set_blas_threads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set_blas_threads(threads);
+  }
   return torch::get_num_threads();
 }
 

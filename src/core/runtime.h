@@ -6,9 +6,9 @@
 
 namespace emofuse {
 
-/// Sets LibTorch's intra-op thread count. `threads <= 0` means all hardware cores. Debian's
-/// LibTorch starts with one thread unless told otherwise, so every entry point calls this.
-/// Returns the count in effect.
+/// Sets LibTorch's intra-op thread count, and OpenBLAS's when it provides the BLAS. `threads <= 0`
+/// means all hardware cores. Debian's LibTorch starts with one thread unless told otherwise, so
+/// every entry point calls this. Returns the count in effect.
 int set_thread_count(int threads);
 
 /// LibTorch's OpenMP threads spin while waiting for work by default; beside OpenBLAS's own

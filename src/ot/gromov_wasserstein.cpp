@@ -229,7 +229,9 @@ GromovWassersteinResult entropic_gromov_wasserstein(const torch::Tensor& c1,
   GromovWassersteinResult result;
   result.plan = plan;
   // GW(T) = <L(C1, C2) (x) T, T>, differentiable in C1, C2 (and through T when requested).
-  result.distance = (gw_linearized_cost(c1, c2, a, b, plan) * plan).sum({1, 2});  // [B]
+  if (options.compute_distance()) {
+    result.distance = (gw_linearized_cost(c1, c2, a, b, plan) * plan).sum({1, 2});  // [B]
+  }
   return result;
 }
 

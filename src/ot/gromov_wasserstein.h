@@ -37,6 +37,9 @@ struct GromovWassersteinOptions {
   /// and fixed point as the log-domain tensor path (tested to agree within 1e-5); falls back to
   /// that path if a scaling under- or overflows. false forces the tensor path.
   TORCH_ARG(bool, fused_cpu) = true;
+  /// false: return only the plan (`distance` undefined), saving the linearised-cost evaluation
+  /// when the caller does not use the distance.
+  TORCH_ARG(bool, compute_distance) = true;
 };
 
 /// Result of `entropic_gromov_wasserstein`.

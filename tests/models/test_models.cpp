@@ -171,8 +171,7 @@ TEST(Helo, FusedGromovWassersteinPlanMatchesTensorPath) {
   torch::NoGradGuard no_grad;
   auto x = dmer_inputs(3);
   auto fused = model.forward(x).extras.at("ot_plan");
-  HeloModel reference(dmer_schema(), small_helo());
-  // Same weights; the GW call path is chosen inside the OT library, so compare the library directly.
+  // The GW path is chosen inside the OT library: compare the fused and tensor paths directly.
   auto p = torch::randn({3, 36, 32}), v = torch::randn({3, 36, 32});
   auto c1 = ot::threshold_cost(ot::cosine_cost(p, p)), c2 = ot::threshold_cost(ot::cosine_cost(v, v));
   auto a = ot::uniform_marginal(3, 36, p.options());
@@ -215,7 +214,9 @@ TEST(Helo, LabelEmbeddingsLearnAndCorrelationLossFalls) {
     last_total = terms.total.item<double>();
     optimizer.zero_grad();
     terms.total.backward();
-    if (step == 0) EXPECT_GT(model.label_embeddings().grad().abs().sum().item<double>(), 0.0);
+    if (step == 0) {
+      EXPECT_GT(model.label_embeddings().grad().abs().sum().item<double>(), 0.0);
+    }
     optimizer.step();
   }
   EXPECT_GT((model.label_embeddings() - before).abs().max().item<double>(), 1e-3);

@@ -216,7 +216,8 @@ torch::Tensor HeloModel::align_with_ot(const torch::Tensor& phys, const torch::T
                                                   ot::GromovWassersteinOptions()
                                                       .regularization(options_.ot_lambda())
                                                       .outer_iterations(options_.gw_iterations())
-                                                      .inner_iterations(options_.ipot_iterations()));
+                                                      .inner_iterations(options_.ipot_iterations())
+                                                      .compute_distance(options_.lambda_ot() > 0));
     plan = result.plan.detach();
     distance = result.distance;
   } else {
@@ -228,10 +229,10 @@ torch::Tensor HeloModel::align_with_ot(const torch::Tensor& phys, const torch::T
                                        .tolerance(0)
                                        .differentiable(false));
     plan = result.plan;
-    distance = (plan * cost).sum({1, 2});  // <T, C> at the fixed plan
+    if (options_.lambda_ot() > 0) distance = (plan * cost).sum({1, 2});  // <T, C> at the fixed plan
   }
   out.extras["ot_plan"] = plan;
-  out.extras["ot_distance"] = distance;
+  if (distance.defined()) out.extras["ot_distance"] = distance;  // only when it enters the loss
   if (options_.ot_align() == "plan_multiply") {
     return static_cast<double>(n) * plan.bmm(phys);  // reference code: T [B,n,n] x P [B,n,D]
   }

@@ -86,7 +86,8 @@ class HeloModel : public DistributionModule {
   HeloModel(const data::DatasetSchema& schema, HeloOptions options);
 
   /// inputs: one tensor per schema modality, [B, ...]. Returns log_probs [B, C] and extras
-  /// "label_similarity" [C, C] (S) and, with OT, "ot_distance" [B] and "ot_plan" [B, n, n].
+  /// "label_similarity" [C, C] (S) and, with OT, "ot_plan" [B, n, n] and (when lambda_ot > 0)
+  /// "ot_distance" [B].
   ModelOutput forward(const std::vector<torch::Tensor>& inputs) override;
   /// Computes the label correlation matrix R [C, C] of the training targets (Pearson).
   void prepare(const data::MultimodalDataset& train) override;
