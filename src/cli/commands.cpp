@@ -385,10 +385,9 @@ void register_ablate_command(CLI::App& app) {
     const std::string dir = out->empty() ? "runs/" + fs::path(*file).stem().string() : *out;
     std::optional<std::map<std::string, double>> ceiling;
     auto results = run_variants(base, variants, dir, *quiet, &ceiling, *resume);
-    bool classification = true;
-    std::cout << "\n" << train::format_comparison(results, ceiling, all_metric_names(classification), false);
+    std::cout << "\n" << train::format_comparison(results, ceiling, all_metric_names(true), false);
     write_text_atomic((fs::path(dir) / "summary.md").string(),
-                      train::format_comparison(results, ceiling, all_metric_names(classification), true));
+                      train::format_comparison(results, ceiling, all_metric_names(true), true));
     std::cout << "runs under " << dir << "\n";
   });
 }
