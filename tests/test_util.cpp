@@ -1,5 +1,7 @@
 #include "test_util.h"
 
+#include <gtest/gtest.h>
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -11,6 +13,21 @@
 namespace fs = std::filesystem;
 
 namespace emofuse::testutil {
+namespace {
+
+// LibTorch seeds its default generator from a random device, so a test that draws random
+// tensors without seeding would see different values on every run (and differently under ctest,
+// one process per test, than in one process). Seed before every test: each test is repeatable.
+class SeedEveryTest : public ::testing::EmptyTestEventListener {
+  void OnTestStart(const ::testing::TestInfo&) override { torch::manual_seed(0); }
+};
+
+const bool kSeedListenerInstalled = [] {
+  ::testing::UnitTest::GetInstance()->listeners().Append(new SeedEveryTest);
+  return true;
+}();
+
+}  // namespace
 
 TempDir::TempDir() {
   std::string pattern = (fs::temp_directory_path() / "emofuse_test_XXXXXX").string();
