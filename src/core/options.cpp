@@ -2,6 +2,16 @@
 
 namespace emofuse {
 
+YAML::Node load_yaml_file(const std::string& path) {
+  try {
+    return YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw DataError(path, "", "cannot open file");
+  } catch (const YAML::Exception& e) {
+    throw DataError(path, "line " + std::to_string(e.mark.line + 1), e.msg);
+  }
+}
+
 OptionReader::OptionReader(YAML::Node node, std::string prefix) : node_(node), prefix_(std::move(prefix)) {
   if (node_.IsDefined() && !node_.IsNull() && !node_.IsMap()) {
     throw OptionError(prefix_, "expected a mapping of key: value");

@@ -12,6 +12,9 @@
 
 namespace emofuse {
 
+/// Reads a YAML file; throws DataError naming the file (and line, on a syntax error).
+YAML::Node load_yaml_file(const std::string& path);
+
 class OptionReader {
  public:
   /// `node` may be null/undefined (all defaults); `prefix` names it in errors, e.g. "model.options".

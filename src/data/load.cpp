@@ -43,7 +43,7 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
   auto path = r.get<std::string>("path", "");
   auto modalities = r.get<std::vector<std::string>>("select", {});
   if (format.empty()) {
-    if (path.empty()) throw OptionError("data.format", "required (one of synthetic, dmer, csv, wesad_features, deap, ldl)");
+    if (path.empty()) throw OptionError("data.format", "required (one of synthetic, dmer, csv, wesad_features, deap, ldl, meld)");
     format = detect_format(path);
   }
   LoadedData out;
@@ -69,12 +69,7 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
       if (load) {
         fs::path yaml_path = fs::is_directory(path) ? fs::path(path) / "dataset.yaml" : fs::path(path);
         if (!fs::exists(yaml_path)) throw DataError(yaml_path.string(), "", "file not found");
-        YAML::Node spec;
-        try {
-          spec = YAML::LoadFile(yaml_path.string());
-        } catch (const YAML::Exception& e) {
-          throw DataError(yaml_path.string(), "line " + std::to_string(e.mark.line + 1), e.msg);
-        }
+        const YAML::Node spec = load_yaml_file(yaml_path.string());
         out.dataset = load_feature_csv(spec, yaml_path.parent_path().string(), yaml_path.string());
       }
     }

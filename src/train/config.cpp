@@ -7,16 +7,6 @@
 
 namespace emofuse::train {
 
-YAML::Node load_yaml_file(const std::string& path) {
-  try {
-    return YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw DataError(path, "", "cannot open config file");
-  } catch (const YAML::Exception& e) {
-    throw DataError(path, "line " + std::to_string(e.mark.line + 1), e.msg);
-  }
-}
-
 void apply_override(YAML::Node& root, const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {

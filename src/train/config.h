@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/options.h"
 #include "protocol/splits.h"
 #include "train/trainer.h"
 
@@ -38,7 +39,7 @@ struct ExperimentConfig {
 };
 
 /// Reads a YAML file; throws DataError naming the file and line on a syntax error.
-YAML::Node load_yaml_file(const std::string& path);
+using emofuse::load_yaml_file;
 
 /// Applies "a.b.c=value" to `root` (value parsed as YAML: numbers, booleans, [lists]).
 /// Throws OptionError for a malformed assignment.
