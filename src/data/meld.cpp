@@ -14,6 +14,7 @@
 #include "core/io.h"
 #include "core/runtime.h"
 #include "text/npy.h"
+#include "text/pt.h"
 
 namespace emofuse::data {
 
@@ -122,17 +123,36 @@ std::vector<Utterance> read_split(const std::string& path, const MeldOptions& op
   return out;
 }
 
-// Precomputed features of one split: `<dir>/<split>.npy` (rows in CSV order) or
-// `<dir>/<split>.csv` keyed by Dialogue_ID, Utterance_ID. Returns [n, F] row-major.
+// Precomputed features of one split: `<dir>/<split>.npy` or `<dir>/<split>.pt` (rows in CSV
+// order) or `<dir>/<split>.csv` keyed by Dialogue_ID, Utterance_ID. Returns [n, F] row-major.
 std::vector<float> read_precomputed(const std::string& dir, const std::string& split,
                                     const std::vector<Utterance>& rows, const std::string& csv_path,
                                     int64_t& width) {
   const fs::path npy = fs::path(dir) / (split + ".npy");
+  const fs::path pt = fs::path(dir) / (split + ".pt");
   const fs::path csv = fs::path(dir) / (split + ".csv");
   const int64_t n = static_cast<int64_t>(rows.size());
+  std::vector<std::string> present;
+  for (const auto* p : {&npy, &pt, &csv}) {
+    if (fs::exists(*p)) present.push_back(p->filename().string());
+  }
+  if (present.size() > 1) {
+    throw DataError(dir, split,
+                    "found " + join(present) + "; keep one feature file per split");
+  }
   std::vector<float> out;
   int64_t f = 0;
-  if (fs::exists(npy)) {
+  if (fs::exists(pt)) {
+    const auto t = text::read_pt_matrix(pt.string());  // [N_split, F] float32
+    if (t.size(0) != n) {
+      throw DataError(pt.string(), "field 'shape'",
+                      "expected [" + std::to_string(n) + ", F] (one row per row of " + csv_path +
+                          "), got [" + std::to_string(t.size(0)) + ", " +
+                          std::to_string(t.size(1)) + "]");
+    }
+    f = t.size(1);
+    out.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+  } else if (fs::exists(npy)) {
     auto array = text::read_npy(npy.string());
     if (array.shape.size() != 2 || array.shape[0] != n) {
       std::string got;
@@ -177,8 +197,8 @@ std::vector<float> read_precomputed(const std::string& dir, const std::string& s
     }
   } else {
     throw DataError(dir, "",
-                    "expected " + npy.filename().string() + " or " + csv.filename().string() +
-                        " for the " + split + " split");
+                    "expected " + npy.filename().string() + ", " + pt.filename().string() +
+                        " or " + csv.filename().string() + " for the " + split + " split");
   }
   if (width >= 0 && f != width) {
     throw DataError(

@@ -58,8 +58,9 @@ struct MeldOptions {
   std::string audio_dir;
   audio::AudioFeatureOptions audio;
   /// Optional precomputed text features replacing the tokens: a folder with one file per split,
-  /// `train.npy`/`dev.npy`/`test.npy` ([N_split, F], rows in CSV order) or `train.csv`/... with
-  /// header `Dialogue_ID,Utterance_ID,f0,f1,...` (keyed rows, any order).
+  /// `train.npy`/`dev.npy`/`test.npy` or `train.pt`/... (a 2-D tensor saved by Python's
+  /// torch.save; both [N_split, F], rows in CSV order) or `train.csv`/... with header
+  /// `Dialogue_ID,Utterance_ID,f0,f1,...` (keyed rows, any order). One format per split.
   std::string text_features;
   /// Optional precomputed audio features, same layout as text_features.
   std::string audio_features;

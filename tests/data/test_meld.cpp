@@ -276,6 +276,59 @@ TEST(LoadMeld, PrecomputedFeaturesFromNpyAndCsv) {
   fs::remove_all(dir);
 }
 
+TEST(LoadMeld, PrecomputedFeaturesFromPt) {
+  const auto dir = write_small_corpus("pt");
+  // train/dev/test.pt: [7, 2] tensors as Python's torch.save writes them (torch::pickle_save
+  // produces the same zip archive); value = 100 * split + 10 * row + column.
+  const char* splits[3] = {"train", "dev", "test"};
+  fs::create_directories(dir / "feats");
+  auto save = [&](const std::string& split, const torch::Tensor& t) {
+    const auto bytes = torch::pickle_save(t);
+    std::ofstream out(dir / "feats" / (split + ".pt"), std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  };
+  for (int s = 0; s < 3; ++s) {
+    save(splits[s], 100.0 * s + 10 * torch::arange(7, torch::kDouble).unsqueeze(1) +
+                        torch::arange(2, torch::kDouble));
+  }
+  auto options = small_options(dir);
+  options.text_features = (dir / "feats").string();
+  auto ds = load_meld(options);
+  ASSERT_EQ(ds.num_modalities(), 1);
+  EXPECT_EQ(ds.modality(0).role, ModalityRole::kText);
+  EXPECT_EQ(ds.features(0).scalar_type(), torch::kFloat32);
+  EXPECT_EQ(ds.features(0).sizes(), (std::vector<int64_t>{21, 2}));
+  EXPECT_FLOAT_EQ(ds.features(0)[9][1].item<float>(), 121.0f);   // dev row 2, column 1
+  EXPECT_FLOAT_EQ(ds.features(0)[20][0].item<float>(), 260.0f);  // test row 6
+  options.text_features.clear();
+  options.audio_features = (dir / "feats").string();
+  EXPECT_EQ(load_meld(options).modality(1).name, "audio");
+
+  // Row count mismatch, wrong rank, truncated file, two formats for one split.
+  save("dev", torch::zeros({6, 2}));
+  EXPECT_NE(error_of(options).find("dev.pt: field 'shape': expected [7, F] (one row per row of"),
+            std::string::npos)
+      << error_of(options);
+  save("dev", torch::zeros({7, 2, 2}));
+  EXPECT_NE(error_of(options).find("dev.pt: field 'shape': expected a 2-D tensor"),
+            std::string::npos)
+      << error_of(options);
+  {
+    const auto bytes = torch::pickle_save(torch::zeros({7, 2}));
+    std::ofstream out(dir / "feats" / "dev.pt", std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() - 30));
+  }
+  EXPECT_NE(error_of(options).find("dev.pt: cannot read a tensor saved by torch.save"),
+            std::string::npos)
+      << error_of(options);
+  save("dev", torch::zeros({7, 2}));
+  text::write_npy((dir / "feats" / "dev.npy").string(), {7, 2}, std::vector<double>(14, 0.0));
+  EXPECT_NE(error_of(options).find("dev: found dev.npy, dev.pt; keep one feature file per split"),
+            std::string::npos)
+      << error_of(options);
+  fs::remove_all(dir);
+}
+
 TEST(LoadMeld, RealMeldSplitsHaveTheOfficialRowCounts) {
   const fs::path meld = fs::path(emofuse::data_dir()) / "meld";
   for (const char* f : {"train_sent_emo.csv", "dev_sent_emo.csv", "test_sent_emo.csv"}) {

@@ -154,6 +154,25 @@ TEST(Lsgmer, EvalIsDeterministic) {
       torch::equal(model->forward(batch.inputs).log_probs, model->forward(batch.inputs).log_probs));
 }
 
+TEST(Lsgmer, TrailingPaddingColumnsDoNotChangeTheOutput) {
+  // The encoder drops the columns after the batch's longest row; the same rows with 20 more pad
+  // columns (a longer max_tokens) must give the same predictions, and h1 covers only L' columns.
+  torch::manual_seed(3);
+  const DatasetSchema schema = {{{"text", ModalityRole::kText, {kLen}}}, {"a", "b", "c", "d"}};
+  auto model = build(schema, small_options());
+  model->eval();
+  torch::NoGradGuard no_grad;
+  auto ids = token_batch(4);  // longest row: kLen - 4 real tokens (row 1)
+  auto wide = torch::cat({ids, torch::zeros({4, 20}, torch::kLong)}, 1);
+  auto a = model->forward({ids}).log_probs, b = model->forward({wide}).log_probs;
+  EXPECT_TRUE(torch::allclose(a, b, 1e-6, 1e-6)) << a << b;
+  ModalityEncoder encoder(ModalityEncoderOptions(16).vocab_size(kVocab).embedding_dim(8));
+  auto encoded = encoder->forward(wide);
+  EXPECT_EQ(encoded.h1.sizes(), (std::vector<int64_t>{4, kLen - 4, 16}));
+  EXPECT_EQ(encoded.mask.sizes(), (std::vector<int64_t>{4, kLen - 4}));
+  EXPECT_EQ(encoded.mask.sum().item<int64_t>(), ids.ne(0).sum().item<int64_t>());
+}
+
 TEST(LsgmerLoss, JsDivergenceHandComputed) {
   // p = [0.5, 0.5], q = [1, 0]: m = [0.75, 0.25];
   // KL(p||m) = 0.5 ln(0.5/0.75) + 0.5 ln(0.5/0.25) = 0.1438410, KL(q||m) = ln(1/0.75) = 0.2876821,

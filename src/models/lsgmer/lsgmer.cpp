@@ -121,7 +121,14 @@ EncodedModality ModalityEncoderImpl::forward(const torch::Tensor& x) {
                                      ids.max().item<int64_t>() < options.vocab_size()),
                 "ModalityEncoder: token ids must lie in [0, vocab_size = ", options.vocab_size(),
                 "); raise vocab_size to the tokenizer's vocabulary size");
-    out.mask = ids.ne(0);              // [B, L]
+    // Rows are padded at the end (text/tokenizer.h), so the columns after the batch's longest
+    // row hold only padding: drop them (L' <= L) so that neither the embedding nor the attention
+    // pays for padding. Results are unchanged (padding is masked everywhere).
+    if (ids.size(1) > 1 && ids.numel() > 0) {
+      const int64_t longest = ids.ne(0).sum(1).max().item<int64_t>();
+      ids = ids.narrow(1, 0, std::max<int64_t>(longest, 1));
+    }
+    out.mask = ids.ne(0);              // [B, L']
     auto e = dropout(embedding(ids));  // [B, L, E]
     auto mask_f = out.mask.unsqueeze(2).to(e.dtype());
     auto lengths = out.mask.sum(1).clamp_min(1);  // [B]; an empty utterance keeps 1 (pad) step
@@ -132,7 +139,7 @@ EncodedModality ModalityEncoderImpl::forward(const torch::Tensor& x) {
     auto states = std::get<0>(gru->forward_with_packed_input(packed));
     out.h1 = std::get<0>(torch::nn::utils::rnn::pad_packed_sequence(
         states, /*batch_first=*/true, /*padding_value=*/0.0, /*total_length=*/ids.size(1)));
-    return out;  // h1 [B, L, D]
+    return out;  // h1 [B, L', D]
   }
   TORCH_CHECK(x.is_floating_point(), "ModalityEncoder: feature input must be float, got ",
               x.scalar_type());

@@ -99,7 +99,8 @@ class ModalityEncoderImpl : public torch::nn::Cloneable<ModalityEncoderImpl> {
  public:
   explicit ModalityEncoderImpl(const ModalityEncoderOptions& options);
   void reset() override;
-  /// x: int64 ids [B, L] | float [B, F] | float [B, T, F] (per options).
+  /// x: int64 ids [B, L] | float [B, F] | float [B, T, F] (per options). Token rows are padded
+  /// at the end; h1 and mask cover the batch's longest row only ([B, L'], L' <= L).
   EncodedModality forward(const torch::Tensor& x);
 
   ModalityEncoderOptions options;
