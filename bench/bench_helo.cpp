@@ -2,7 +2,9 @@
 //   - the machine's matmul GFLOP/s (1024^3 float, for scale: the BLAS in use matters ~20x)
 //   - training throughput, samples/s at batch 128 (forward + loss + backward + AdamW step)
 //   - batch-1 inference latency, median and p99, under eval() and NoGradGuard
-// each with 1 and 2 intra-op threads. Usage: bench_helo [--ot gw|sinkhorn|none] [--steps N]
+// each with 1 and 2 intra-op threads.
+// Usage: bench_helo [--ot gw|sinkhorn|none] [--steps N] [--options "{yaml map of HeLo options}"]
+//   e.g. --options "{encoder_hidden: 0, norm_first: false}" for the reference-code encoders.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -29,15 +31,30 @@ static double matmul_gflops() {
 
 int main(int argc, char** argv) {
   ensure_passive_omp_wait(argv);
-  std::string ot = "gw";
+  std::string ot = "gw", extra = "{}";
   int steps = 20;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--ot")) ot = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
-    else {
-      std::fprintf(stderr, "unknown option %s (use --ot gw|sinkhorn|none, --steps N)\n", argv[i]);
+  for (int i = 1; i < argc; i += 2) {
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "option %s needs a value\n", argv[i]);
       return 2;
     }
+    if (!std::strcmp(argv[i], "--ot")) ot = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--options")) extra = argv[i + 1];
+    else {
+      std::fprintf(stderr, "unknown option %s (use --ot gw|sinkhorn|none, --steps N, --options YAML)\n", argv[i]);
+      return 2;
+    }
+  }
+  YAML::Node options;
+  try {
+    options = YAML::Load(extra);
+    if (!options.IsMap()) throw YAML::Exception(YAML::Mark(), "expected a map such as {encoder_hidden: 0}");
+    options["ot"] = ot;
+    models::HeloOptions::from_yaml(options);  // validates every key before any work
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "--options: %s\n", e.what());
+    return 2;
   }
   data::DatasetSchema schema;
   schema.modalities = {{"eeg", data::ModalityRole::kPhysiological, {18, 5}},
@@ -49,13 +66,11 @@ int main(int argc, char** argv) {
     return std::vector<torch::Tensor>{torch::randn({b, 18, 5}), torch::randn({b, 28}), torch::randn({b, 27}),
                                       torch::randn({b, 768})};
   };
-  std::printf("HeLo benchmark (ot=%s), BLAS %s\n", ot.c_str(), blas_library_name().c_str());
+  std::printf("HeLo benchmark (ot=%s, options %s), BLAS %s\n", ot.c_str(), extra.c_str(), blas_library_name().c_str());
   std::printf("%-8s %-14s %-18s %-16s %-16s\n", "threads", "matmul GFLOP/s", "train samples/s", "infer-1 median", "infer-1 p99");
   for (int threads : {1, 2}) {
     set_thread_count(threads);
     torch::manual_seed(0);
-    YAML::Node options;
-    options["ot"] = ot;
     models::HeloModel model(schema, models::HeloOptions::from_yaml(options));
     torch::optim::AdamW optimizer(model.parameters(), torch::optim::AdamWOptions(1e-3));
     const int64_t batch = 128;

@@ -14,6 +14,7 @@
 #include "data/load.h"
 #include "data/synthetic.h"
 #include "metrics/metrics.h"
+#include "models/lsgmer/predict_text.h"
 #include "models/registry.h"
 #include "train/config.h"
 #include "train/experiment.h"
@@ -193,12 +194,37 @@ void register_eval_command(CLI::App& app) {
 }
 
 void register_predict_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("predict", "Write a saved model's emotion distributions for new samples (CSV)");
+  auto* cmd = app.add_subcommand(
+      "predict", "Write a saved model's emotion distributions for new samples or utterances (CSV)");
   auto a = std::make_shared<ModelDataArgs>();
-  add_model_data_options(cmd, *a);
+  auto text = std::make_shared<std::string>();
+  auto context = std::make_shared<int>(-1);
+  cmd->add_option("--model,-m", a->model, "Model bundle folder (runs/<name>/folds/NN_<fold>/model or runs/<name>/model)")
+      ->required();
+  auto* data_opt = cmd->add_option("--data", a->data, "Data path");
+  auto* text_opt = cmd->add_option("--text", *text, "Text file, one utterance per line (a model trained on tokens, e.g. LSGMER on MELD)");
+  data_opt->excludes(text_opt);
+  cmd->add_option("--format", a->format, "Data format (detected from the path when omitted)")->needs(data_opt);
+  cmd->add_option("--set", a->sets, "Override a data key: --set data.task=arousal")->needs(data_opt);
+  cmd->add_option("--context-window", *context,
+                  "With --text: previous lines used as dialogue context (default: the training run's data.context_window)")
+      ->check(CLI::NonNegativeNumber)
+      ->needs(text_opt);
+  add_threads_option(cmd, a->threads);
   cmd->add_option("--out,-o", a->out, "Output CSV")->required();
-  cmd->callback([a] {
+  cmd->callback([a, text, context] {
+    if (a->data.empty() && text->empty()) throw OptionError("--data / --text", "give one of them");
     start_runtime(a->threads);
+    if (!text->empty()) {
+      models::lsgmer::TextPredictOptions options;
+      options.context_window = *context;
+      auto predictions = models::lsgmer::text_predict(a->model, *text, options);
+      write_text_atomic(a->out, models::lsgmer::text_predictions_csv(predictions));
+      std::cout << "wrote " << predictions.lines.size() << " predicted labels and distributions to " << a->out
+                << " (context_window " << predictions.context_window << ", from " << predictions.context_source
+                << ")\n";
+      return;
+    }
     auto bundle = train::load_model_bundle(a->model);
     auto data = load_for_bundle(*a, bundle);
     auto predictions = bundle.estimator->predict(data);
@@ -273,15 +299,26 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
   }
   start_runtime(configs.front().threads);
   fs::create_directories(out_dir);
-  auto loaded = data::load_data(configs.front().data, configs.front().seed, out_dir);
-  if (ceiling) *ceiling = loaded.ceiling;
-  std::cerr << "data: " << loaded.dataset.source() << ", " << loaded.dataset.size() << " samples, "
-            << loaded.dataset.unique_subjects().size() << " subjects\n";
+  // Variants normally share the base's data; one that overrides a data key (data.select, say)
+  // gets its own copy, loaded once per distinct data section. The ceiling is the base's.
+  std::map<std::string, data::LoadedData> loaded_by_section;
+  auto data_for = [&](const train::ExperimentConfig& c) -> const data::LoadedData& {
+    const std::string key = YAML::Dump(c.data) + "\nseed " + std::to_string(c.seed);
+    auto it = loaded_by_section.find(key);
+    if (it == loaded_by_section.end()) {
+      it = loaded_by_section.emplace(key, data::load_data(c.data, c.seed, out_dir)).first;
+      const auto& d = it->second.dataset;
+      std::cerr << "data: " << d.source() << ", " << d.size() << " samples, " << d.unique_subjects().size()
+                << " subjects, " << d.num_modalities() << " modalities\n";
+    }
+    return it->second;
+  };
+  if (ceiling) *ceiling = data_for(configs.front()).ceiling;
   std::vector<train::ExperimentResult> results;
   train::RunOptions run;
   run.quiet = quiet;
   run.resume = resume;
-  for (const auto& c : configs) results.push_back(train::run_experiment(c, loaded.dataset, run));
+  for (const auto& c : configs) results.push_back(train::run_experiment(c, data_for(c).dataset, run));
   return results;
 }
 

@@ -47,9 +47,15 @@ void MultiheadAttentionImpl::reset() {
   const auto e = options.embed_dim(), h = options.num_heads();
   TORCH_CHECK(e > 0 && h > 0 && e % h == 0, "MultiheadAttention: embed_dim ", e, " must be a positive multiple of num_heads ", h);
   TORCH_CHECK(options.dropkey() >= 0 && options.dropkey() < 1, "MultiheadAttention: dropkey must be in [0, 1)");
-  q_proj = register_module("q_proj", torch::nn::Linear(e, e));
-  k_proj = register_module("k_proj", torch::nn::Linear(e, e));
-  v_proj = register_module("v_proj", torch::nn::Linear(e, e));
+  in_proj = register_module("in_proj", torch::nn::Linear(e, 3 * e));
+  {
+    // Initialise each E x E block as its own Linear(E, E) would be (uniform +-1/sqrt(E)), not
+    // as one Linear(E, 3E) (same fan-in, so the bound is the same; stated for the reader).
+    torch::NoGradGuard no_grad;
+    const double bound = 1.0 / std::sqrt(static_cast<double>(e));
+    in_proj->weight.uniform_(-bound, bound);
+    in_proj->bias.uniform_(-bound, bound);
+  }
   out_proj = register_module("out_proj", torch::nn::Linear(e, e));
 }
 
@@ -60,22 +66,51 @@ torch::Tensor MultiheadAttentionImpl::forward(const torch::Tensor& query, const 
   check_shape(key, {query.size(0), -1, e}, "attention key");
   check_shape(value, {query.size(0), key.size(1), e}, "attention value");
   const int64_t b = query.size(0), lq = query.size(1), lk = key.size(1);
-  // [B, L, E] -> [B, H, L, Dh]
-  auto split = [&](const torch::Tensor& x, int64_t len) { return x.view({b, len, h, dh}).transpose(1, 2); };
-  auto q = split(q_proj(query), lq);
-  auto k = split(k_proj(key), lk);
-  auto v = split(v_proj(value), lk);
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dh));  // [B, H, Lq, Lk]
-  if (bias.defined()) scores = scores + bias;
+  // Every product below is one 2-D addmm or 3-D bmm: at batch 1 the cost is the number of
+  // LibTorch calls, and a 3-D Linear or a 4-D matmul takes several (reshapes, copies, bias add).
+  const auto& w = in_proj->weight;  // [3E, E]: rows [0, E) queries, [E, 2E) keys, [2E, 3E) values
+  const auto& wb = in_proj->bias;   // [3E]
+  auto project = [](const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+    return torch::addmm(bias, x.reshape({-1, x.size(-1)}), weight.t());  // [B L, out]
+  };
+  // [B L, k E] -> k tensors [B H, L, Dh] (heads split off the feature axis, batch-major).
+  auto heads = [&](const torch::Tensor& rows, int64_t len, int64_t k) {
+    return rows.view({b, len, k, h, dh}).permute({2, 0, 3, 1, 4}).reshape({k, b * h, len, dh}).unbind(0);
+  };
+  torch::Tensor q, k, v;  // [B H, L, Dh]
+  if (query.is_same(key) && key.is_same(value)) {  // self-attention: one product
+    auto qkv = heads(project(query, w, wb), lq, 3);
+    q = qkv[0], k = qkv[1], v = qkv[2];
+  } else {
+    q = heads(project(query, w.narrow(0, 0, e), wb.narrow(0, 0, e)), lq, 1)[0];
+    if (key.is_same(value)) {  // one memory: two products
+      auto kv = heads(project(key, w.narrow(0, e, 2 * e), wb.narrow(0, e, 2 * e)), lk, 2);
+      k = kv[0], v = kv[1];
+    } else {
+      k = heads(project(key, w.narrow(0, e, e), wb.narrow(0, e, e)), lk, 1)[0];
+      v = heads(project(value, w.narrow(0, 2 * e, e), wb.narrow(0, 2 * e, e)), lk, 1)[0];
+    }
+  }
+  // scores = Q K^T / sqrt(Dh) (+ bias), [B H, Lq, Lk]; the scale and the bias fused in baddbmm.
+  const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
+  torch::Tensor scores;
+  if (bias.defined()) {
+    // bias broadcastable to [B, H, Lq, Lk] -> [B H, Lq, Lk]
+    auto flat_bias = bias.dim() <= 2 ? bias : bias.expand({b, h, lq, lk}).reshape({b * h, lq, lk});
+    scores = torch::baddbmm(flat_bias, q, k.transpose(1, 2), /*beta=*/1.0, /*alpha=*/scale);
+  } else {
+    scores = torch::bmm(q, k.transpose(1, 2)).mul_(scale);
+  }
   if (is_training() && options.dropkey() > 0) {
     auto drop = torch::bernoulli(torch::full_like(scores, options.dropkey()));
     scores = scores - drop * 1e9;  // masked keys get ~zero weight; a fully masked row stays finite
   }
   auto weights = torch::softmax(scores, -1);
   if (is_training() && options.dropout() > 0) weights = torch::dropout(weights, options.dropout(), true);
-  last_weights_ = weights.detach();
-  auto out = torch::matmul(weights, v).transpose(1, 2).contiguous().view({b, lq, e});  // [B, Lq, E]
-  return out_proj(out);
+  last_weights_ = weights.detach().view({b, h, lq, lk});
+  // [B H, Lq, Dh] -> [B Lq, E] (heads back onto the feature axis) -> out_proj -> [B, Lq, E]
+  auto out = torch::bmm(weights, v).view({b, h, lq, dh}).permute({0, 2, 1, 3}).reshape({b * lq, e});
+  return torch::addmm(out_proj->bias, out, out_proj->weight.t()).view({b, lq, e});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -93,8 +128,18 @@ void TransformerLayerImpl::reset() {
 
 torch::Tensor TransformerLayerImpl::forward(const torch::Tensor& x) {
   check_shape(x, {-1, -1, options.d_model()}, "transformer input");
+  // Position-wise FFN on the rows [B L, D] (2-D products: one addmm each).
+  auto feedforward = [&](const torch::Tensor& z) {
+    auto rows = z.reshape({-1, options.d_model()});
+    return dropout(ff2(dropout(torch::gelu(ff1(rows))))).view(z.sizes());
+  };
+  if (options.norm_first()) {
+    auto z = norm1(x);
+    auto y = x + dropout(attention(z, z, z));
+    return y + feedforward(norm2(y));
+  }
   auto y = norm1(x + dropout(attention(x, x, x)));
-  return norm2(y + dropout(ff2(dropout(torch::gelu(ff1(y))))));
+  return norm2(y + feedforward(y));
 }
 
 }  // namespace emofuse::nn

@@ -52,6 +52,8 @@ struct AttentionOptions {
 ///   query [B, Lq, E], key/value [B, Lk, E], optional additive bias broadcastable to
 ///   [B, H, Lq, Lk] -> output [B, Lq, E]; attention weights [B, H, Lq, Lk] in last_weights().
 /// softmax(Q K^T / sqrt(E/H) + bias) V per head (Vaswani et al. 2017, Eq. 1).
+/// The q/k/v projections are one [3E, E] matrix (as torch.nn.MultiheadAttention's in_proj): one
+/// matrix product when query, key and value are the same tensor, two when key is value.
 class MultiheadAttentionImpl : public torch::nn::Cloneable<MultiheadAttentionImpl> {
  public:
   explicit MultiheadAttentionImpl(AttentionOptions options);
@@ -63,7 +65,8 @@ class MultiheadAttentionImpl : public torch::nn::Cloneable<MultiheadAttentionImp
   AttentionOptions options;
 
  private:
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
+  torch::nn::Linear in_proj{nullptr};   // E -> 3E: rows [0, E) queries, [E, 2E) keys, [2E, 3E) values
+  torch::nn::Linear out_proj{nullptr};
   torch::Tensor last_weights_;
 };
 TORCH_MODULE(MultiheadAttention);
@@ -76,10 +79,15 @@ struct TransformerLayerOptions {
   /// Hidden width of the position-wise feed-forward network (GELU).
   TORCH_ARG(int64_t, feedforward) = 64;
   TORCH_ARG(double, dropout) = 0.1;
+  /// false: post-norm (torch.nn.TransformerEncoderLayer's default); true: pre-norm (Xiong et al.
+  /// 2020, "On Layer Normalization in the Transformer Architecture"), whose residual stream is
+  /// never normalised, so a token keeps its magnitude.
+  TORCH_ARG(bool, norm_first) = false;
 };
 
-/// Post-norm transformer encoder layer (as torch.nn.TransformerEncoderLayer, norm_first=False):
-///   x = LN(x + Dropout(SelfAttention(x))); x = LN(x + Dropout(FFN(x))). [B, L, D] -> [B, L, D].
+/// Transformer encoder layer (as torch.nn.TransformerEncoderLayer), [B, L, D] -> [B, L, D]:
+///   post-norm: x = LN(x + Dropout(SelfAttention(x))); x = LN(x + Dropout(FFN(x)))
+///   pre-norm:  x = x + Dropout(SelfAttention(LN(x))); x = x + Dropout(FFN(LN(x)))
 class TransformerLayerImpl : public torch::nn::Cloneable<TransformerLayerImpl> {
  public:
   explicit TransformerLayerImpl(TransformerLayerOptions options);

@@ -26,8 +26,8 @@ torch::Tensor cosine_cost(const torch::Tensor& x, const torch::Tensor& y) {
   namespace F = torch::nn::functional;
   // Unit vectors x_i / max(|x_i|, 1e-8), so the similarity is a batched Gram matrix.
   const auto unit = F::NormalizeFuncOptions().p(2).dim(2).eps(1e-8);
-  const torch::Tensor x_unit = F::normalize(x, unit);       // [B, n, d]
-  const torch::Tensor y_unit = F::normalize(y, unit);       // [B, m, d]
+  const torch::Tensor x_unit = F::normalize(x, unit);                        // [B, n, d]
+  const torch::Tensor y_unit = y.is_same(x) ? x_unit : F::normalize(y, unit);  // [B, m, d]
   return 1.0 - torch::bmm(x_unit, y_unit.transpose(1, 2));  // [B, n, m]
 }
 
@@ -48,8 +48,16 @@ torch::Tensor threshold_cost(const torch::Tensor& cost, const ThresholdCostOptio
               "threshold_cost: fraction must be in [0, 1], got ", options.fraction());
   // Per batch element (the reference code takes min/max over the whole batch; per element keeps
   // every sample independent of the others in its batch).
-  const torch::Tensor low = cost.amin({1, 2}, /*keepdim=*/true);   // [B, 1, 1]
-  const torch::Tensor high = cost.amax({1, 2}, /*keepdim=*/true);  // [B, 1, 1]
+  torch::Tensor low, high;  // [B, 1, 1]
+  if (cost.requires_grad()) {
+    low = cost.amin({1, 2}, /*keepdim=*/true);
+    high = cost.amax({1, 2}, /*keepdim=*/true);
+  } else {
+    // One pass for both (LibTorch 1.13 has no derivative for aminmax, hence the branch).
+    std::tie(low, high) = torch::aminmax(cost.flatten(1), /*dim=*/1, /*keepdim=*/true);  // [B, 1]
+    low = low.unsqueeze(2);
+    high = high.unsqueeze(2);
+  }
   const torch::Tensor threshold = low + options.fraction() * (high - low);
   return torch::relu(cost - threshold);
 }

@@ -40,6 +40,11 @@ struct GromovWassersteinOptions {
   /// false: return only the plan (`distance` undefined), saving the linearised-cost evaluation
   /// when the caller does not use the distance.
   TORCH_ARG(bool, compute_distance) = true;
+  /// Validate the inputs (finite costs, nonnegative marginals of equal mass: ~20 small tensor
+  /// reductions, each read back to the host). A caller that builds its own uniform marginals
+  /// and finite costs on every forward pass (HeLo) may turn this off; the fused CPU kernel still
+  /// detects non-finite scalings and falls back to the log-domain path.
+  TORCH_ARG(bool, check_inputs) = true;
 };
 
 /// Result of `entropic_gromov_wasserstein`.

@@ -54,7 +54,8 @@ TEST(Attention, OneHotScoresSelectTheMatchingValue) {
   nn::MultiheadAttention attention(nn::AttentionOptions(4, 1));
   torch::NoGradGuard no_grad;
   for (auto& p : attention->named_parameters()) {
-    if (p.key().find("weight") != std::string::npos) p.value().copy_(torch::eye(4));
+    // in_proj.weight is [3E, E] (q, k, v blocks), out_proj.weight [E, E]: identity blocks.
+    if (p.key().find("weight") != std::string::npos) p.value().copy_(torch::eye(4).repeat({p.value().size(0) / 4, 1}));
     else p.value().zero_();
   }
   auto q = torch::zeros({1, 2, 4});
@@ -65,6 +66,38 @@ TEST(Attention, OneHotScoresSelectTheMatchingValue) {
   auto out = attention(q, kv, kv, bias);
   EXPECT_TRUE(torch::allclose(out[0][0], kv[0][2], 1e-5, 1e-5));
   EXPECT_TRUE(torch::allclose(out[0][1], kv[0][0], 1e-5, 1e-5));
+}
+
+TEST(Attention, FusedProjectionsEqualSeparateOnes) {
+  // Self-attention (one product with the [3E, E] matrix) and cross-attention with key == value
+  // (two products) must equal the three-product path taken for distinct tensors.
+  nn::MultiheadAttention attention(nn::AttentionOptions(8, 2));
+  attention->eval();
+  auto x = torch::randn({3, 5, 8});
+  auto q = torch::randn({3, 2, 8});
+  EXPECT_TRUE(torch::allclose(attention(x, x, x), attention(x, x.clone(), x.clone()), 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(attention(q, x, x), attention(q, x, x.clone()), 1e-6, 1e-6));
+}
+
+TEST(Transformer, PreNormKeepsTheResidualStreamPostNormNormalisesIt) {
+  // With the attention and feed-forward outputs zeroed, a pre-norm layer is the identity
+  // (x + 0 + 0) while a post-norm layer returns LN(LN(x)) (unit-variance tokens).
+  auto x = 3.0 * torch::randn({2, 5, 8}) + 1.0;
+  for (bool norm_first : {true, false}) {
+    nn::TransformerLayer layer(nn::TransformerLayerOptions(8, 2).feedforward(16).norm_first(norm_first));
+    layer->eval();
+    torch::NoGradGuard no_grad;
+    for (auto& p : layer->named_parameters()) {
+      if (p.key().find("out_proj") != std::string::npos || p.key().find("ff2") != std::string::npos) p.value().zero_();
+    }
+    auto y = layer(x);
+    if (norm_first) {
+      EXPECT_TRUE(torch::allclose(y, x, 1e-6, 1e-6));
+    } else {
+      auto ln = torch::layer_norm(torch::layer_norm(x, {8}), {8});
+      EXPECT_TRUE(torch::allclose(y, ln, 1e-4, 1e-4));
+    }
+  }
 }
 
 TEST(Attention, DropKeyOnlyInTraining) {
@@ -106,8 +139,10 @@ TEST(Registry, KnowsModelsAndRejectsUnknownOptions) {
 
 // ------------------------------------------------------------------------------------------ HeLo
 TEST(Helo, ShapesGradientsAndExtras) {
+  for (const char* extra : {"{}", "{encoder_hidden: 0, norm_first: false}", "{encoder_hidden: 16, norm_first: true}"}) {
+  SCOPED_TRACE(extra);
   torch::manual_seed(0);
-  HeloModel model(dmer_schema(), small_helo());
+  HeloModel model(dmer_schema(), small_helo(extra));
   auto out = model.forward(dmer_inputs(4));
   ASSERT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{4, 10}));
   EXPECT_TRUE(torch::allclose(out.log_probs.exp().sum(1), torch::ones({4}), 1e-5, 1e-5));
@@ -121,12 +156,14 @@ TEST(Helo, ShapesGradientsAndExtras) {
     ASSERT_TRUE(p.value().grad().defined()) << p.key();
     EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key() << " receives no gradient";
   }
+  }
 }
 
 TEST(Helo, EveryAblationSwitchRuns) {
   for (const char* extra : {"{fusion: concat}", "{ot: none}", "{ot: sinkhorn}", "{ot_align: plan_multiply}",
                             "{label_attention: false}", "{correlation: batch}", "{lambda_ot: 0.5}",
-                            "{behavioural_rank: 0}", "{encoder_layers: 0}"}) {
+                            "{behavioural_rank: 0}", "{encoder_layers: 0}", "{encoder_hidden: 0}",
+                            "{encoder_hidden: 8, behavioural_rank: 0}", "{norm_first: false}"}) {
     HeloModel model(dmer_schema(), small_helo(extra));
     auto out = model.forward(dmer_inputs(2));
     auto loss = model.loss(out, batch_of(dmer_inputs(2), 10)).total;

@@ -1,6 +1,7 @@
 #include "models/helo/helo.h"
 
 #include <cmath>
+#include <optional>
 
 #include "core/error.h"
 #include "core/options.h"
@@ -34,6 +35,7 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   o.heads(r.get<int64_t>("heads", o.heads()));
   o.anchor(r.get<std::string>("anchor", o.anchor()));
   o.anchor_tokens(r.get<int64_t>("anchor_tokens", o.anchor_tokens()));
+  o.encoder_hidden(r.get<int64_t>("encoder_hidden", o.encoder_hidden()));
   o.behavioural_rank(r.get<int64_t>("behavioural_rank", o.behavioural_rank()));
   o.fusion(r.get<std::string>("fusion", o.fusion()));
   o.dropkey(r.get<double>("dropkey", o.dropkey()));
@@ -48,6 +50,7 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   o.encoder_layers(r.get<int64_t>("encoder_layers", o.encoder_layers()));
   o.feedforward(r.get<int64_t>("feedforward", o.feedforward()));
   o.dropout(r.get<double>("dropout", o.dropout()));
+  o.norm_first(r.get<bool>("norm_first", o.norm_first()));
   o.label_attention(r.get<bool>("label_attention", o.label_attention()));
   o.lambda_corr(r.get<double>("lambda_corr", o.lambda_corr()));
   o.correlation(r.get<std::string>("correlation", o.correlation()));
@@ -57,6 +60,7 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   require_option(o.d_model() >= 1 && o.heads() >= 1 && o.d_model() % o.heads() == 0, p + "d_model",
                  "must be a positive multiple of heads (" + std::to_string(o.heads()) + ")");
   require_option(o.anchor_tokens() >= 1, p + "anchor_tokens", "must be >= 1");
+  require_option(o.encoder_hidden() >= 0, p + "encoder_hidden", "must be >= 0 (0 = linear encoders)");
   require_option(o.behavioural_rank() >= 0, p + "behavioural_rank", "must be >= 0 (0 = full projection)");
   require_option(o.fusion() == "cross_attention" || o.fusion() == "concat", p + "fusion",
                  "expected cross_attention or concat, got '" + o.fusion() + "'");
@@ -118,12 +122,19 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
   }
   const auto& anchor = schema.modalities[anchor_index_];
   anchor_has_channels_ = anchor.has_channels();
+  // Linear (encoder_hidden = 0) or Linear -> GELU -> Dropout -> Linear encoders.
+  auto encoder = [&](int64_t in, int64_t out) {
+    return nn::Mlp(nn::MlpOptions(in, out)
+                       .hidden(std::max<int64_t>(options_.encoder_hidden(), 1))
+                       .layers(options_.encoder_hidden() > 0 ? 1 : 0)
+                       .dropout(options_.dropout()));
+  };
   if (anchor_has_channels_) {
     tokens_ = anchor.shape[0];
-    anchor_encoder = register_module("anchor_encoder", torch::nn::Linear(anchor.shape[1], d));
+    anchor_encoder = register_module("anchor_encoder", encoder(anchor.shape[1], d));
   } else {
     tokens_ = options_.anchor_tokens();
-    anchor_encoder = register_module("anchor_encoder", torch::nn::Linear(anchor.numel(), tokens_ * d));
+    anchor_encoder = register_module("anchor_encoder", encoder(anchor.numel(), tokens_ * d));
   }
   anchor_position_ = register_parameter("anchor_position", torch::randn({tokens_, d}) * 0.02);
   for (auto m : physiological) {
@@ -131,7 +142,7 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
     other_phys_.push_back(m);
     const auto& spec = schema.modalities[m];
     other_encoders_.push_back(
-        register_module("encoder_" + spec.name, torch::nn::Linear(spec.numel(), tokens_ * d)));
+        register_module("encoder_" + spec.name, encoder(spec.numel(), tokens_ * d)));
   }
 
   // 2. Physiological fusion.
@@ -172,7 +183,8 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
         "encoder_layer_" + std::to_string(l),
         nn::TransformerLayer(nn::TransformerLayerOptions(d, options_.heads())
                                  .feedforward(options_.feedforward())
-                                 .dropout(options_.dropout()))));
+                                 .dropout(options_.dropout())
+                                 .norm_first(options_.norm_first()))));
   }
   const int64_t total_tokens = phys_tokens_ * (behavioural_.empty() ? 1 : 2);
   token_projection = register_module("token_projection", torch::nn::Linear(total_tokens, num_classes_));
@@ -197,7 +209,10 @@ torch::Tensor HeloModel::label_similarity() const {
 
 torch::Tensor HeloModel::encode_anchor(const torch::Tensor& x) {
   const int64_t b = x.size(0), d = options_.d_model();
-  if (anchor_has_channels_) return anchor_encoder(x) + anchor_position_;  // [B, K, F] -> [B, K, D]
+  if (anchor_has_channels_) {
+    // One encoder shared by every channel: [B, K, F] -> [B K, F] -> [B K, D] -> [B, K, D].
+    return anchor_encoder(x.reshape({b * tokens_, x.size(2)})).view({b, tokens_, d}) + anchor_position_;
+  }
   return anchor_encoder(x.flatten(1)).view({b, tokens_, d}) + anchor_position_;
 }
 
@@ -209,15 +224,21 @@ torch::Tensor HeloModel::align_with_ot(const torch::Tensor& phys, const torch::T
   if (options_.ot() == "gw") {
     // Intra-set cosine costs, thresholded as in the reference code, then entropic GW with an
     // IPOT inner solver; the plan is held fixed (no gradient through the solver) and the GW
-    // distance carries gradients to both token sets.
-    auto c1 = ot::threshold_cost(ot::cosine_cost(phys, phys), ot::ThresholdCostOptions().fraction(options_.ot_threshold()));
-    auto c2 = ot::threshold_cost(ot::cosine_cost(behav, behav), ot::ThresholdCostOptions().fraction(options_.ot_threshold()));
+    // distance carries gradients to both token sets. Without the distance in the loss
+    // (lambda_ot = 0) only the fixed plan is used, so the costs are built without autograd.
+    std::optional<torch::NoGradGuard> no_grad;
+    if (options_.lambda_ot() == 0) no_grad.emplace();
+    // Both streams have n tokens, so their two intra-set costs are computed as one batch [2B, n, n].
+    auto both = torch::cat({phys, behav}, 0);  // [2B, n, D]
+    auto costs = ot::threshold_cost(ot::cosine_cost(both, both), ot::ThresholdCostOptions().fraction(options_.ot_threshold()));
+    auto c1 = costs.narrow(0, 0, b), c2 = costs.narrow(0, b, b);  // [B, n, n] each
     auto result = ot::entropic_gromov_wasserstein(c1, c2, marginal, marginal,
                                                   ot::GromovWassersteinOptions()
                                                       .regularization(options_.ot_lambda())
                                                       .outer_iterations(options_.gw_iterations())
                                                       .inner_iterations(options_.ipot_iterations())
-                                                      .compute_distance(options_.lambda_ot() > 0));
+                                                      .compute_distance(options_.lambda_ot() > 0)
+                                                      .check_inputs(false));  // our own marginals
     plan = result.plan.detach();
     distance = result.distance;
   } else {
@@ -269,21 +290,27 @@ ModelOutput HeloModel::forward(const std::vector<torch::Tensor>& inputs) {
   }
 
   // 3. Behavioural tokens V [B, n, D] and OT alignment.
-  std::vector<torch::Tensor> streams;
   torch::Tensor behav;
   if (!behavioural_.empty()) {
     std::vector<torch::Tensor> flat;
     for (auto m : behavioural_) flat.push_back(inputs[m].flatten(1));
     auto x = flat.size() == 1 ? flat.front() : torch::cat(flat, 1);
-    if (behav_bottleneck) x = behav_bottleneck(x);
+    if (behav_bottleneck) {
+      x = behav_bottleneck(x);
+      if (options_.encoder_hidden() > 0) x = torch::dropout(torch::gelu(x), options_.dropout(), is_training());
+    }
     behav = behav_encoder(x).view({b, phys_tokens_, d});
     if (options_.ot() != "none") phys = align_with_ot(phys, behav, out);
   }
 
   // 4. Shared encoder on each stream, concatenation, token axis -> C tokens F [B, C, D].
-  for (auto& layer : encoder_) {
-    phys = layer(phys);
-    if (behav.defined()) behav = layer(behav);
+  // The streams share the encoder's weights and have the same token count n, so they run as one
+  // batch [2B, n, D] (one call per layer instead of two; the layer treats samples independently).
+  if (!encoder_.empty()) {
+    auto streams_batch = behav.defined() ? torch::cat({phys, behav}, 0) : phys;
+    for (auto& layer : encoder_) streams_batch = layer(streams_batch);
+    phys = streams_batch.narrow(0, 0, b);
+    if (behav.defined()) behav = streams_batch.narrow(0, b, b);
   }
   auto tokens = behav.defined() ? torch::cat({phys, behav}, 1) : phys;          // [B, L, D]
   auto fused = token_projection(tokens.transpose(1, 2)).transpose(1, 2);          // [B, C, D]

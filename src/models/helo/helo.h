@@ -39,6 +39,11 @@ struct HeloOptions {
   TORCH_ARG(std::string, anchor) = "";
   /// Tokens K for an anchor without channel structure (e.g. WESAD EDA features).
   TORCH_ARG(int64_t, anchor_tokens) = 8;
+  /// Hidden width h of the modality encoders (0 = linear encoders, as the public reference code).
+  /// h > 0: each encoder is Linear -> GELU -> Dropout -> Linear (the EEG channel encoder per
+  /// channel: F_band -> h -> D; other modalities F_m -> h -> K D; the behavioural one
+  /// F_b -> r -> GELU -> n D through its rank-r bottleneck).
+  TORCH_ARG(int64_t, encoder_hidden) = 128;
   /// Rank r of the behavioural projection F_b -> r -> n D (0 = one full F_b x n D matrix). The
   /// full matrix for DMER video (768 x 36*128, 14 MB) is memory-bound at batch 1; r = 128 keeps
   /// 2.7 MB and the same token count.
@@ -65,7 +70,11 @@ struct HeloOptions {
   /// Shared transformer encoder: layers, feed-forward width.
   TORCH_ARG(int64_t, encoder_layers) = 1;
   TORCH_ARG(int64_t, feedforward) = 64;
-  TORCH_ARG(double, dropout) = 0.1;
+  /// Dropout in the encoders and the shared transformer (training only).
+  TORCH_ARG(double, dropout) = 0.2;
+  /// Shared encoder layer norm placement: false = post-norm (the reference code's
+  /// nn.TransformerEncoderLayer default), true = pre-norm.
+  TORCH_ARG(bool, norm_first) = true;
   /// Label-correlation-driven cross-attention; false = mean-pooled linear classifier (ablation;
   /// the correlation loss is then off, as the label embeddings would be unused).
   TORCH_ARG(bool, label_attention) = true;
@@ -112,9 +121,9 @@ class HeloModel : public DistributionModule {
   std::vector<int64_t> other_phys_;   // schema indices of the other physiological modalities
   std::vector<int64_t> behavioural_;  // schema indices of the behavioural modalities
 
-  torch::nn::Linear anchor_encoder{nullptr};      // channels: F -> D per channel; else F -> K D
+  nn::Mlp anchor_encoder{nullptr};                // channels: F -> D per channel; else F -> K D
   torch::Tensor anchor_position_;                 // [K, D] learned token/channel embedding
-  std::vector<torch::nn::Linear> other_encoders_; // F_m -> K D
+  std::vector<nn::Mlp> other_encoders_;           // F_m -> K D
   std::vector<nn::MultiheadAttention> cross_attention_;
   std::vector<torch::nn::LayerNorm> cross_norms_;
   torch::nn::Linear phys_projection{nullptr};     // D -> D after concatenation
