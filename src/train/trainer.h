@@ -44,7 +44,7 @@ struct TrainerOptions {
   TORCH_ARG(int64_t, patience) = 8;
   /// Validation metric for early stopping and model selection: "loss" or any metric name.
   TORCH_ARG(std::string, monitor) = "kl";
-  /// Show a progress bar on a terminal (plain log lines otherwise); false = epoch lines only.
+  /// Show a progress bar on a terminal (one line per epoch otherwise); false = no per-epoch output.
   TORCH_ARG(bool, progress) = true;
   /// Continue from <checkpoint_dir>/checkpoint.pt when it exists.
   TORCH_ARG(bool, resume) = false;
