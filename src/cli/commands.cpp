@@ -165,13 +165,22 @@ data::MultimodalDataset load_for_bundle(const ModelDataArgs& a, const train::Mod
   return bundle.standardizer.apply(train::conform_to_schema(loaded.dataset, bundle.schema));
 }
 
-void add_model_data_options(CLI::App* cmd, ModelDataArgs& a) {
+// --model, --data, --format, --set, --threads. Returns the --data option; with
+// `data_required` false (predict, which also takes --text) --format and --set need --data.
+CLI::Option* add_model_data_options(CLI::App* cmd, ModelDataArgs& a, bool data_required = true) {
   cmd->add_option("--model,-m", a.model, "Model bundle folder (runs/<name>/folds/NN_<fold>/model or runs/<name>/model)")
       ->required();
-  cmd->add_option("--data", a.data, "Data path")->required();
-  cmd->add_option("--format", a.format, "Data format (detected from the path when omitted)");
-  cmd->add_option("--set", a.sets, "Override a data key: --set data.task=arousal");
+  auto* data = cmd->add_option("--data", a.data, "Data path");
+  auto* format = cmd->add_option("--format", a.format, "Data format (detected from the path when omitted)");
+  auto* sets = cmd->add_option("--set", a.sets, "Override a data key: --set data.task=arousal");
+  if (data_required) {
+    data->required();
+  } else {
+    format->needs(data);
+    sets->needs(data);
+  }
   add_threads_option(cmd, a.threads);
+  return data;
 }
 
 }  // namespace
@@ -199,18 +208,13 @@ void register_predict_command(CLI::App& app) {
   auto a = std::make_shared<ModelDataArgs>();
   auto text = std::make_shared<std::string>();
   auto context = std::make_shared<int>(-1);
-  cmd->add_option("--model,-m", a->model, "Model bundle folder (runs/<name>/folds/NN_<fold>/model or runs/<name>/model)")
-      ->required();
-  auto* data_opt = cmd->add_option("--data", a->data, "Data path");
+  auto* data_opt = add_model_data_options(cmd, *a, /*data_required=*/false);
   auto* text_opt = cmd->add_option("--text", *text, "Text file, one utterance per line (a model trained on tokens, e.g. LSGMER on MELD)");
   data_opt->excludes(text_opt);
-  cmd->add_option("--format", a->format, "Data format (detected from the path when omitted)")->needs(data_opt);
-  cmd->add_option("--set", a->sets, "Override a data key: --set data.task=arousal")->needs(data_opt);
   cmd->add_option("--context-window", *context,
                   "With --text: previous lines used as dialogue context (default: the training run's data.context_window)")
       ->check(CLI::NonNegativeNumber)
       ->needs(text_opt);
-  add_threads_option(cmd, a->threads);
   cmd->add_option("--out,-o", a->out, "Output CSV")->required();
   cmd->callback([a, text, context] {
     if (a->data.empty() && text->empty()) throw OptionError("--data / --text", "give one of them");

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/io.h"
+#include "core/options.h"
 #include "data/meld.h"
 #include "text/tokenizer.h"
 #include "train/experiment.h"
@@ -45,12 +46,7 @@ void resolve_context(const std::string& bundle_dir, TextPredictions& out) {
   for (const fs::path& config : {bundle.parent_path() / "config.yaml",
                                  bundle.parent_path().parent_path().parent_path() / "config.yaml"}) {
     if (!fs::exists(config)) continue;
-    YAML::Node root;
-    try {
-      root = YAML::LoadFile(config.string());
-    } catch (const YAML::Exception& e) {
-      throw DataError(config.string(), "line " + std::to_string(e.mark.line + 1), e.msg);
-    }
+    const YAML::Node root = load_yaml_file(config.string());  // DataError naming file and line
     out.context_source = config.string();
     const auto node = root["data"]["context_window"];
     if (!node) return;  // the loader's default, 0
@@ -138,9 +134,10 @@ std::string text_predictions_csv(const TextPredictions& predictions) {
   out << ",text\n";
   auto probs = p.to(torch::kDouble).contiguous();
   auto a = probs.accessor<double, 2>();
-  auto best = probs.argmax(1);
+  const auto best = probs.argmax(1);
+  const auto best_of = best.accessor<int64_t, 1>();
   for (int64_t i = 0; i < probs.size(0); ++i) {
-    out << (i + 1) << "," << csv_escape(predictions.class_names[best[i].item<int64_t>()]);
+    out << (i + 1) << "," << csv_escape(predictions.class_names[best_of[i]]);
     for (int64_t k = 0; k < probs.size(1); ++k) out << "," << a[i][k];
     out << "," << csv_escape(predictions.lines[i]) << "\n";
   }
