@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/error.h"
 #include "data/normalize.h"
 #include "models/baselines/baselines.h"
@@ -135,11 +137,14 @@ TEST(Registry, KnowsModelsAndRejectsUnknownOptions) {
   EXPECT_THROW(find_model("transformer_xl"), OptionError);
   EXPECT_THROW(find_model("mlp_early").validate_options(YAML::Load("{hiden: 3}")), OptionError);
   EXPECT_THROW(find_model("helo").validate_options(YAML::Load("{dropkey: 1.5}")), OptionError);
+  EXPECT_THROW(find_model("helo").validate_options(YAML::Load("{token_rank: -1}")), OptionError);
 }
 
 // ------------------------------------------------------------------------------------------ HeLo
 TEST(Helo, ShapesGradientsAndExtras) {
-  for (const char* extra : {"{}", "{encoder_hidden: 0, norm_first: false}", "{encoder_hidden: 16, norm_first: true}"}) {
+  for (const char* extra : {"{}", "{encoder_hidden: 0, norm_first: false, token_rank: 0}",
+                            "{encoder_hidden: 16, norm_first: true}", "{token_rank: 0}",
+                            "{channel_tokens: false, anchor_tokens: 18}"}) {
   SCOPED_TRACE(extra);
   torch::manual_seed(0);
   HeloModel model(dmer_schema(), small_helo(extra));
@@ -170,6 +175,38 @@ TEST(Helo, EveryAblationSwitchRuns) {
     EXPECT_TRUE(std::isfinite(loss.item<double>())) << extra;
     loss.backward();
   }
+}
+
+// token_rank r: each token generator ends in K r outputs and one Linear(r, D) shared by the K
+// tokens; r = 0 is one output layer with K D columns.
+TEST(Helo, TokenRankFactorisesTheTokenGenerators) {
+  torch::manual_seed(0);
+  HeloModel factored(dmer_schema(), small_helo("{token_rank: 4, encoder_hidden: 8, behavioural_rank: 8}"));
+  HeloModel full(dmer_schema(), small_helo("{token_rank: 0, encoder_hidden: 8, behavioural_rank: 8}"));
+  auto params = [](HeloModel& m) {
+    std::map<std::string, std::vector<int64_t>> shapes;
+    int64_t total = 0;
+    for (const auto& p : m.named_parameters()) {
+      shapes[p.key()] = p.value().sizes().vec();
+      total += p.value().numel();
+    }
+    return std::pair{shapes, total};
+  };
+  auto [fs, f_total] = params(factored);
+  auto [us, u_total] = params(full);
+  const int64_t d = 32, k = 18, n = 36;  // DMER: 18 EEG channels, 2 x 18 physiological tokens
+  EXPECT_EQ(fs.at("token_up_gsr.weight"), (std::vector<int64_t>{d, 4}));
+  EXPECT_EQ(fs.at("token_up_ppg.weight"), (std::vector<int64_t>{d, 4}));
+  EXPECT_EQ(fs.at("behavioural_token_up.weight"), (std::vector<int64_t>{d, 4}));
+  EXPECT_EQ(fs.at("behavioural_encoder.weight"), (std::vector<int64_t>{n * 4, 8}));
+  EXPECT_EQ(us.at("behavioural_encoder.weight"), (std::vector<int64_t>{n * d, 8}));
+  EXPECT_EQ(us.count("token_up_gsr.weight"), 0u);
+  // Output layers: 2 x (8 -> K r) + (8 -> n r) + 3 x (r -> D) instead of 2 x (8 -> K D) + (8 -> n D).
+  const int64_t full_out = 2 * (8 * k * d + k * d) + (8 * n * d + n * d);
+  const int64_t factored_out = 2 * (8 * k * 4 + k * 4) + (8 * n * 4 + n * 4) + 3 * (4 * d + d);
+  EXPECT_EQ(u_total - f_total, full_out - factored_out);
+  auto out = factored.forward(dmer_inputs(3));
+  EXPECT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{3, 10}));
 }
 
 TEST(Helo, WorksWithoutEegOrBehaviouralModality) {

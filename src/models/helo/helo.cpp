@@ -37,6 +37,8 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   o.anchor_tokens(r.get<int64_t>("anchor_tokens", o.anchor_tokens()));
   o.encoder_hidden(r.get<int64_t>("encoder_hidden", o.encoder_hidden()));
   o.behavioural_rank(r.get<int64_t>("behavioural_rank", o.behavioural_rank()));
+  o.token_rank(r.get<int64_t>("token_rank", o.token_rank()));
+  o.channel_tokens(r.get<bool>("channel_tokens", o.channel_tokens()));
   o.fusion(r.get<std::string>("fusion", o.fusion()));
   o.dropkey(r.get<double>("dropkey", o.dropkey()));
   o.ot(r.get<std::string>("ot", o.ot()));
@@ -62,6 +64,7 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   require_option(o.anchor_tokens() >= 1, p + "anchor_tokens", "must be >= 1");
   require_option(o.encoder_hidden() >= 0, p + "encoder_hidden", "must be >= 0 (0 = linear encoders)");
   require_option(o.behavioural_rank() >= 0, p + "behavioural_rank", "must be >= 0 (0 = full projection)");
+  require_option(o.token_rank() >= 0, p + "token_rank", "must be >= 0 (0 = one K x D output layer)");
   require_option(o.fusion() == "cross_attention" || o.fusion() == "concat", p + "fusion",
                  "expected cross_attention or concat, got '" + o.fusion() + "'");
   require_option(o.dropkey() >= 0 && o.dropkey() < 1, p + "dropkey", "must be in [0, 1)");
@@ -121,7 +124,7 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
     }
   }
   const auto& anchor = schema.modalities[anchor_index_];
-  anchor_has_channels_ = anchor.has_channels();
+  anchor_has_channels_ = anchor.has_channels() && options_.channel_tokens();
   // Linear (encoder_hidden = 0) or Linear -> GELU -> Dropout -> Linear encoders.
   auto encoder = [&](int64_t in, int64_t out) {
     return nn::Mlp(nn::MlpOptions(in, out)
@@ -129,12 +132,19 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
                        .layers(options_.encoder_hidden() > 0 ? 1 : 0)
                        .dropout(options_.dropout()));
   };
+  // Token generator: K tokens as K D outputs, or as K r outputs and one shared Linear(r, D).
+  const int64_t rank = options_.token_rank();
+  const int64_t token_width = rank > 0 ? rank : d;
+  auto token_up = [&](const std::string& name) {
+    return rank > 0 ? register_module(name, torch::nn::Linear(rank, d)) : torch::nn::Linear(nullptr);
+  };
   if (anchor_has_channels_) {
     tokens_ = anchor.shape[0];
     anchor_encoder = register_module("anchor_encoder", encoder(anchor.shape[1], d));
   } else {
     tokens_ = options_.anchor_tokens();
-    anchor_encoder = register_module("anchor_encoder", encoder(anchor.numel(), tokens_ * d));
+    anchor_encoder = register_module("anchor_encoder", encoder(anchor.numel(), tokens_ * token_width));
+    anchor_token_up = token_up("anchor_token_up");
   }
   anchor_position_ = register_parameter("anchor_position", torch::randn({tokens_, d}) * 0.02);
   for (auto m : physiological) {
@@ -142,7 +152,8 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
     other_phys_.push_back(m);
     const auto& spec = schema.modalities[m];
     other_encoders_.push_back(
-        register_module("encoder_" + spec.name, encoder(spec.numel(), tokens_ * d)));
+        register_module("encoder_" + spec.name, encoder(spec.numel(), tokens_ * token_width)));
+    other_token_up_.push_back(token_up("token_up_" + spec.name));
   }
 
   // 2. Physiological fusion.
@@ -171,7 +182,8 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
       behav_bottleneck = register_module("behavioural_bottleneck", torch::nn::Linear(behavioural_width, options_.behavioural_rank()));
       width = options_.behavioural_rank();
     }
-    behav_encoder = register_module("behavioural_encoder", torch::nn::Linear(width, phys_tokens_ * d));
+    behav_encoder = register_module("behavioural_encoder", torch::nn::Linear(width, phys_tokens_ * token_width));
+    behav_token_up = token_up("behavioural_token_up");
     if (options_.ot() != "none") {
       align_norm = register_module("align_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
     }
@@ -190,7 +202,11 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
   token_projection = register_module("token_projection", torch::nn::Linear(total_tokens, num_classes_));
 
   // 5-7. Label embeddings, label-correlation attention, classifier.
-  label_embeddings_ = register_parameter("label_embeddings", torch::randn({num_classes_, d}));
+  // Rows of norm ~1 (randn / sqrt(D)). The correlation loss sees only their directions (cosine
+  // similarities), and its gradient scales as 1 / |e_c|: at the norm sqrt(D) of a plain randn
+  // init the KL gradient through the attention queries dominated it and the alignment MSE stayed
+  // at its initial value through training (docs/models/helo.md, "Label embeddings").
+  label_embeddings_ = register_parameter("label_embeddings", torch::randn({num_classes_, d}) / std::sqrt(double(d)));
   if (options_.label_attention()) {
     label_attention = register_module("label_attention", nn::MultiheadAttention(nn::AttentionOptions(d, options_.heads())));
     label_norm = register_module("label_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
@@ -207,13 +223,21 @@ torch::Tensor HeloModel::label_similarity() const {
   return e.matmul(e.t());  // [C, C]
 }
 
+torch::Tensor HeloModel::to_tokens(const torch::Tensor& flat, torch::nn::Linear& up, int64_t count) const {
+  const int64_t b = flat.size(0), d = options_.d_model();
+  if (!up) return flat.view({b, count, d});
+  // Token k = U a_k + c with a_k the k-th r-slice of the encoder output: a rank-r factorisation
+  // of the K D output layer whose factor U [D, r] all tokens share (one 2-D addmm for all).
+  return up(flat.view({b * count, flat.size(1) / count})).view({b, count, d});
+}
+
 torch::Tensor HeloModel::encode_anchor(const torch::Tensor& x) {
   const int64_t b = x.size(0), d = options_.d_model();
   if (anchor_has_channels_) {
     // One encoder shared by every channel: [B, K, F] -> [B K, F] -> [B K, D] -> [B, K, D].
     return anchor_encoder(x.reshape({b * tokens_, x.size(2)})).view({b, tokens_, d}) + anchor_position_;
   }
-  return anchor_encoder(x.flatten(1)).view({b, tokens_, d}) + anchor_position_;
+  return to_tokens(anchor_encoder(x.flatten(1)), anchor_token_up, tokens_) + anchor_position_;
 }
 
 torch::Tensor HeloModel::align_with_ot(const torch::Tensor& phys, const torch::Tensor& behav, ModelOutput& out) {
@@ -271,7 +295,7 @@ ModelOutput HeloModel::forward(const std::vector<torch::Tensor>& inputs) {
   auto anchor = encode_anchor(inputs[anchor_index_]);  // [B, K, D]
   std::vector<torch::Tensor> others;
   for (size_t i = 0; i < other_phys_.size(); ++i) {
-    others.push_back(other_encoders_[i](inputs[other_phys_[i]].flatten(1)).view({b, tokens_, d}));
+    others.push_back(to_tokens(other_encoders_[i](inputs[other_phys_[i]].flatten(1)), other_token_up_[i], tokens_));
   }
   torch::Tensor phys;
   if (others.empty()) {
@@ -299,7 +323,7 @@ ModelOutput HeloModel::forward(const std::vector<torch::Tensor>& inputs) {
       x = behav_bottleneck(x);
       if (options_.encoder_hidden() > 0) x = torch::dropout(torch::gelu(x), options_.dropout(), is_training());
     }
-    behav = behav_encoder(x).view({b, phys_tokens_, d});
+    behav = to_tokens(behav_encoder(x), behav_token_up, phys_tokens_);
     if (options_.ot() != "none") phys = align_with_ot(phys, behav, out);
   }
 

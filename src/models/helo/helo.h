@@ -41,14 +41,24 @@ struct HeloOptions {
   TORCH_ARG(int64_t, anchor_tokens) = 8;
   /// Hidden width h of the modality encoders (0 = linear encoders, as the public reference code).
   /// h > 0: each encoder is Linear -> GELU -> Dropout -> Linear (the EEG channel encoder per
-  /// channel: F_band -> h -> D; other modalities F_m -> h -> K D; the behavioural one
-  /// F_b -> r -> GELU -> n D through its rank-r bottleneck).
+  /// channel: F_band -> h -> D; other modalities F_m -> h -> K D (or K r, see token_rank); the
+  /// behavioural one F_b -> r_b -> GELU -> n D through its rank-r_b bottleneck).
   TORCH_ARG(int64_t, encoder_hidden) = 128;
   /// Rank r of the behavioural projection F_b -> r -> n D (0 = one full F_b x n D matrix). The
   /// full matrix for DMER video (768 x 36*128, 14 MB) is memory-bound at batch 1; r = 128 keeps
   /// 2.7 MB and the same token count.
   TORCH_ARG(int64_t, behavioural_rank) = 128;
   /// "cross_attention" (paper) or "concat" (ablation: concatenate the physiological token sets).
+  /// Rank r of each token generator: a modality without channel structure becomes K tokens as
+  /// F_m -> (encoder) -> K r -> the same Linear(r, D) for every token, instead of one output
+  /// layer with K D columns (0 = that full layer, the reference code's). Same for the
+  /// behavioural n tokens. For DMER, r = 16 keeps 39 k weights instead of 297 k (GSR, PPG each)
+  /// and 77 k instead of 594 k (video): the batch-1 forward pass reads ~4 MB less.
+  TORCH_ARG(int64_t, token_rank) = 16;
+  /// true: an anchor with channel structure (EEG [18, 5]) gets one token per channel from one
+  /// shared channel encoder (paper). false: it is flattened and tokenised like any other
+  /// modality into anchor_tokens tokens (ablation: does the channel structure help?).
+  TORCH_ARG(bool, channel_tokens) = true;
   TORCH_ARG(std::string, fusion) = "cross_attention";
   /// DropKey mask ratio in the physiological cross-attention (training only).
   TORCH_ARG(double, dropkey) = 0.5;
@@ -112,6 +122,8 @@ class HeloModel : public DistributionModule {
 
  private:
   torch::Tensor encode_anchor(const torch::Tensor& x);  // -> [B, K, D]
+  // [B, K r] (or [B, K D] without `up`) -> [B, K, D].
+  torch::Tensor to_tokens(const torch::Tensor& flat, torch::nn::Linear& up, int64_t count) const;
   torch::Tensor align_with_ot(const torch::Tensor& phys, const torch::Tensor& behav, ModelOutput& out);
 
   HeloOptions options_;
@@ -121,7 +133,10 @@ class HeloModel : public DistributionModule {
   std::vector<int64_t> other_phys_;   // schema indices of the other physiological modalities
   std::vector<int64_t> behavioural_;  // schema indices of the behavioural modalities
 
-  nn::Mlp anchor_encoder{nullptr};                // channels: F -> D per channel; else F -> K D
+  nn::Mlp anchor_encoder{nullptr};                // channels: F -> D per channel; else F -> K D (or K r)
+  torch::nn::Linear anchor_token_up{nullptr};     // r -> D (token_rank > 0, anchor without channels)
+  std::vector<torch::nn::Linear> other_token_up_; // r -> D per other modality (token_rank > 0)
+  torch::nn::Linear behav_token_up{nullptr};      // r -> D (token_rank > 0)
   torch::Tensor anchor_position_;                 // [K, D] learned token/channel embedding
   std::vector<nn::Mlp> other_encoders_;           // F_m -> K D
   std::vector<nn::MultiheadAttention> cross_attention_;
