@@ -48,7 +48,6 @@ struct HeloOptions {
   /// full matrix for DMER video (768 x 36*128, 14 MB) is memory-bound at batch 1; r = 128 keeps
   /// 2.7 MB and the same token count.
   TORCH_ARG(int64_t, behavioural_rank) = 128;
-  /// "cross_attention" (paper) or "concat" (ablation: concatenate the physiological token sets).
   /// Rank r of each token generator: a modality without channel structure becomes K tokens as
   /// F_m -> (encoder) -> K r -> the same Linear(r, D) for every token, instead of one output
   /// layer with K D columns (0 = that full layer, the reference code's). Same for the
@@ -59,6 +58,7 @@ struct HeloOptions {
   /// shared channel encoder (paper). false: it is flattened and tokenised like any other
   /// modality into anchor_tokens tokens (ablation: does the channel structure help?).
   TORCH_ARG(bool, channel_tokens) = true;
+  /// "cross_attention" (paper) or "concat" (ablation: concatenate the physiological token sets).
   TORCH_ARG(std::string, fusion) = "cross_attention";
   /// DropKey mask ratio in the physiological cross-attention (training only).
   TORCH_ARG(double, dropkey) = 0.5;
@@ -138,7 +138,7 @@ class HeloModel : public DistributionModule {
   std::vector<torch::nn::Linear> other_token_up_; // r -> D per other modality (token_rank > 0)
   torch::nn::Linear behav_token_up{nullptr};      // r -> D (token_rank > 0)
   torch::Tensor anchor_position_;                 // [K, D] learned token/channel embedding
-  std::vector<nn::Mlp> other_encoders_;           // F_m -> K D
+  std::vector<nn::Mlp> other_encoders_;           // F_m -> K D (or K r)
   std::vector<nn::MultiheadAttention> cross_attention_;
   std::vector<torch::nn::LayerNorm> cross_norms_;
   torch::nn::Linear phys_projection{nullptr};     // D -> D after concatenation
