@@ -48,6 +48,7 @@ struct LdlBenchArgs {
   double validation_fraction = 0.1;
   int threads = 0;
   bool verbose = false;
+  bool renormalise = false;
 };
 
 /// One benchmark row: a label (unique) and the registered model it runs.
@@ -221,6 +222,7 @@ void run_ldl_bench(const LdlBenchArgs& a) {
   base["data"]["format"] = "ldl";
   base["data"]["path"] = a.data;
   base["data"]["role"] = role;
+  if (a.renormalise) base["data"]["renormalise"] = true;
   base["protocol"]["name"] = "kfold";
   base["protocol"]["folds"] = a.folds;
   base["output"]["save_models"] = false;
@@ -257,6 +259,7 @@ void run_ldl_bench(const LdlBenchArgs& a) {
             << dataset.modality(0).numel() << " features, " << dataset.num_classes() << " labels\n";
   train::RunOptions run;
   run.quiet = !a.verbose;
+  run.overwrite = true;  // a benchmark reruns from scratch: each method's earlier run folder is replaced
   std::vector<train::ExperimentResult> results;
   for (const auto& c : configs) {
     std::cerr << "running " << c.name << " (" << c.model_name << ")\n";
@@ -297,6 +300,8 @@ void register_ldl_bench_command(CLI::App& app) {
       ->capture_default_str();
   add_threads_option(cmd, a->threads);
   cmd->add_flag("--verbose", a->verbose, "Per-fold and per-epoch lines");
+  cmd->add_flag("--renormalise", a->renormalise,
+                "Divide every label row by its sum (for sets whose rows do not sum to 1); reported on stderr");
   cmd->callback([a] { run_ldl_bench(*a); });
 }
 

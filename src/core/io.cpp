@@ -109,10 +109,14 @@ double parse_number(const std::string& text, const std::string& path, int64_t li
   errno = 0;
   double value = std::strtod(begin, &end);
   while (end && (*end == ' ' || *end == '\t')) ++end;
-  if (end == begin || (end && *end != '\0') || errno == ERANGE || !std::isfinite(value)) {
-    throw DataError(path, "line " + std::to_string(line) + ", column '" + column + "'",
-                    "expected a finite number, got '" + text + "'");
+  const std::string where = "line " + std::to_string(line) + ", column '" + column + "'";
+  if (end == begin || (end && *end != '\0')) throw DataError(path, where, "expected a finite number, got '" + text + "'");
+  // strtod sets ERANGE on overflow (returns +-HUGE_VAL) and on underflow (returns a value at most
+  // the smallest normal double): only overflow loses the value.
+  if (errno == ERANGE && std::isinf(value)) {
+    throw DataError(path, where, "value '" + text + "' does not fit a 64-bit float (|x| <= 1.8e308)");
   }
+  if (!std::isfinite(value)) throw DataError(path, where, "expected a finite number, got '" + text + "' (NaN or Inf)");
   return value;
 }
 

@@ -22,7 +22,9 @@ struct CsvTable {
 /// header: otherwise DataError "<path>: line 17: expected 6 columns, got 4". Blank lines skipped.
 CsvTable read_csv(const std::string& path, char delimiter = ',');
 
-/// Parses `text` as a finite double; throws DataError(path, "line L, column 'name'", ...) if not.
+/// Parses `text` as a finite double; throws DataError(path, "line L, column 'name'", ...) when it
+/// is not a number, is NaN or Inf, or overflows a double ("1e400"). An underflow ("1e-400") reads
+/// as the nearest double, as any decimal does.
 double parse_number(const std::string& text, const std::string& path, int64_t line, const std::string& column);
 
 /// Writes `content` to `path` via a temporary file and a rename: readers never see half a file.

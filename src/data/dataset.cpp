@@ -1,5 +1,7 @@
 #include "data/dataset.h"
 
+#include <cfloat>
+#include <iostream>
 #include <numeric>
 #include <set>
 #include <sstream>
@@ -57,6 +59,42 @@ void validate_distributions(const torch::Tensor& targets, const std::string& sou
     msg << "sums to " << sums[row].item<double>() << ", expected 1 (tolerance " << tolerance << ")";
     throw DataError(source, "targets row " + std::to_string(row), msg.str());
   }
+}
+
+int64_t renormalise_rows(torch::Tensor& targets, const std::string& source, const std::string& field,
+                         double tolerance) {
+  auto sums = targets.sum(1, /*keepdim=*/true);
+  auto empty = (sums <= 0).flatten();
+  if (empty.any().item<bool>()) {
+    const int64_t row = empty.nonzero()[0][0].item<int64_t>();
+    std::ostringstream msg;
+    msg << "sums to " << sums[row][0].item<double>() << "; cannot renormalise to a distribution";
+    throw DataError(source, field + " row " + std::to_string(row), msg.str());
+  }
+  const int64_t changed = ((sums - 1.0).abs() > tolerance).sum().item<int64_t>();
+  targets = targets / sums;
+  return changed;
+}
+
+std::string note_renormalised(const std::string& source, int64_t changed, int64_t rows) {
+  std::cerr << "emofuse: note: " << source << ": renormalise: every label row divided by its sum; " << changed
+            << " of " << rows << " rows did not sum to 1 (within 1e-3)\n";
+  return source + " (renormalised: " + std::to_string(changed) + " of " + std::to_string(rows) +
+         " label rows did not sum to 1)";
+}
+
+void require_float32_range(const torch::Tensor& values, const std::string& source, const std::string& field,
+                           int64_t first_index) {
+  auto v = values.to(torch::kDouble);
+  auto bad = torch::isfinite(v) & (v.abs() > static_cast<double>(FLT_MAX));
+  if (!bad.any().item<bool>()) return;
+  auto at = bad.reshape({v.size(0), -1}).nonzero()[0];
+  std::ostringstream msg;
+  msg << "value " << v.reshape({v.size(0), -1})[at[0]][at[1]].item<double>() << " does not fit a 32-bit float (|x| <= "
+      << FLT_MAX << ")";
+  throw DataError(source, field + " row " + std::to_string(at[0].item<int64_t>() + first_index) + " column " +
+                              std::to_string(at[1].item<int64_t>() + first_index),
+                  msg.str());
 }
 
 MultimodalDataset::MultimodalDataset(std::vector<ModalitySpec> specs,

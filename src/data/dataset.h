@@ -51,6 +51,23 @@ struct DatasetSchema {
 void validate_distributions(const torch::Tensor& targets, const std::string& source,
                             double tolerance = 1e-3);
 
+/// For the `renormalise` data option: divides every row of `targets` [N, C] (finite,
+/// non-negative) by its sum, in place. Throws DataError(source, "<field> row r") for a row summing
+/// to zero or less. Returns how many rows summed to something other than 1 within `tolerance`.
+int64_t renormalise_rows(torch::Tensor& targets, const std::string& source, const std::string& field,
+                         double tolerance = 1e-3);
+
+/// Reports a renormalisation on stderr ("emofuse: note: <source>: renormalise: ...") and returns
+/// `source` with a note that keeps it visible wherever the dataset's source is printed.
+std::string note_renormalised(const std::string& source, int64_t changed, int64_t rows);
+
+/// Tensors are float32: throws DataError(source, "<field> row r column c", "... does not fit a
+/// 32-bit float") at the first finite value of `values` [N, d] (any float type) whose magnitude
+/// exceeds the largest float32, which would otherwise become Inf. Rows and columns are counted
+/// from `first_index` (0, or 1 for MATLAB files that number from one).
+void require_float32_range(const torch::Tensor& values, const std::string& source, const std::string& field,
+                           int64_t first_index = 0);
+
 class MultimodalDataset {
  public:
   MultimodalDataset() = default;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/error.h"
 #include "data/mat_io.h"
@@ -38,7 +39,12 @@ MultimodalDataset load_dmer(const std::string& folder, const DmerLayout& layout)
   if (!fs::is_directory(folder)) throw DataError(folder, "", "not a folder of DMER <subject>.mat files");
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(folder)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".mat") files.push_back(entry.path());
+    if (entry.path().extension() != ".mat") continue;
+    // A subject is never skipped quietly: something named like a subject file must be one.
+    if (!entry.is_regular_file()) {
+      throw DataError(entry.path().string(), "", "not a regular file (a folder or special file named like a subject .mat file)");
+    }
+    files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
   if (files.empty()) throw DataError(folder, "", "no .mat files found");
@@ -52,6 +58,7 @@ MultimodalDataset load_dmer(const std::string& folder, const DmerLayout& layout)
     auto vids = read_mat_matrix(path, "vids");
     auto ratings = read_mat_matrix(path, "dis_label");
     const int64_t n = feas.size(0);
+    if (n == 0) throw DataError(path, "field 'feas'", "no rows: the subject has no samples");
     if (feas.size(1) != layout.total()) {
       throw DataError(path, "field 'feas'", "expected " + std::to_string(layout.total()) +
                                                 " columns, got " + std::to_string(feas.size(1)));
@@ -59,6 +66,11 @@ MultimodalDataset load_dmer(const std::string& folder, const DmerLayout& layout)
     if (vids.numel() != n || (vids.size(0) != 1 && vids.size(1) != 1)) {
       throw DataError(path, "field 'vids'", "expected " + std::to_string(n) + " x 1 clip indices, got " +
                                                 std::to_string(vids.size(0)) + " x " + std::to_string(vids.size(1)));
+    }
+    if (ratings.size(1) < 2) {
+      throw DataError(path, "field 'dis_label'", "expected at least 2 emotion columns, got " +
+                                                     std::to_string(ratings.size(1)) +
+                                                     " (a single class cannot be learned or scored)");
     }
     if (num_classes < 0) num_classes = ratings.size(1);
     if (ratings.size(1) != num_classes) {
@@ -74,7 +86,21 @@ MultimodalDataset load_dmer(const std::string& folder, const DmerLayout& layout)
       throw DataError(path, "field 'dis_label' row " + std::to_string(row + 1),
                       "all ratings are zero; cannot normalise to a distribution");
     }
-    auto clip = vids.flatten().round().to(torch::kInt64);
+    auto vid_values = vids.flatten();
+    auto fractional = ~torch::isfinite(vid_values) | (vid_values != vid_values.round());
+    if (fractional.any().item<bool>()) {
+      const int64_t row = fractional.nonzero()[0][0].item<int64_t>();
+      std::ostringstream value;
+      value << vid_values[row].item<double>();
+      throw DataError(path, "field 'vids' row " + std::to_string(row + 1),
+                      "clip index " + value.str() + " is not an integer");
+    }
+    // Indices beyond the table are rejected below; this bound only keeps the int64 cast defined.
+    if ((vid_values.abs() > static_cast<double>(ratings.size(0)) + 1).any().item<bool>()) {
+      throw DataError(path, "field 'vids'", "clip index outside the " + std::to_string(ratings.size(0)) +
+                                                " rows of dis_label");
+    }
+    auto clip = vid_values.to(torch::kInt64);
     if (n > 0 && clip.min().item<int64_t>() > 0) clip = clip - 1;  // MATLAB 1-based
     if (n > 0 && (clip.min().item<int64_t>() < 0 || clip.max().item<int64_t>() >= ratings.size(0))) {
       throw DataError(path, "field 'vids'", "clip index outside the " + std::to_string(ratings.size(0)) +
@@ -84,6 +110,7 @@ MultimodalDataset load_dmer(const std::string& folder, const DmerLayout& layout)
       auto row = (~torch::isfinite(feas)).any(1).nonzero()[0][0].item<int64_t>();
       throw DataError(path, "field 'feas' row " + std::to_string(row + 1), "not finite (NaN or Inf)");
     }
+    require_float32_range(feas, path, "field 'feas'", /*first_index=*/1);
     feas_all.push_back(feas.to(torch::kFloat32));
     targets_all.push_back((ratings / row_sums).index_select(0, clip));
     subjects_all.push_back(torch::full({n}, static_cast<int64_t>(s), torch::kInt64));

@@ -4,9 +4,12 @@
 //                        column = 5 * channel + band), GSR 90-117 (28), PPG 118-144 (27),
 //                        video 145-912 (768)
 //   vids       [N, 1]    clip index of each row, 1-based into the rows of dis_label (MATLAB
-//                        convention; a file whose vids contain 0 is read as 0-based)
-//   dis_label  [clips, 10] non-negative emotion ratings per clip, normalised per row by the reader
-// Subjects are the files sorted by name. An optional `classes.txt` (one name per line) in the
+//                        convention; a file whose vids contain 0 is read as 0-based); integers,
+//                        a fraction is an error (never rounded)
+//   dis_label  [clips, 10] non-negative emotion ratings per clip, normalised per row by the reader;
+//                        at least 2 columns
+// Subjects are the files sorted by name. A subject file with no rows, or anything named `*.mat`
+// that is not a regular file (a folder), is an error: no subject is dropped quietly. An optional `classes.txt` (one name per line) in the
 // folder names the emotions; otherwise they are emotion_0 .. emotion_9.
 #pragma once
 

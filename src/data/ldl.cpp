@@ -44,7 +44,7 @@ bool looks_like_ldl_mat(const std::string& path) {
   }
 }
 
-MultimodalDataset load_ldl_mat(const std::string& path, ModalityRole role) {
+MultimodalDataset load_ldl_mat(const std::string& path, ModalityRole role, bool renormalise) {
   // read_mat_matrix throws DataError(path, "field 'x'") for a missing or non-2-D variable.
   auto features = read_mat_matrix(path, "features");  // [N, d] float64
   auto labels = read_mat_matrix(path, "labels");      // [N, C] float64
@@ -58,11 +58,17 @@ MultimodalDataset load_ldl_mat(const std::string& path, ModalityRole role) {
   }
   if (c < 2) throw DataError(path, "field 'labels'", "expected at least 2 label columns, got " + std::to_string(c));
   require_finite(features, path, "features");
+  require_float32_range(features, path, "field 'features'");
   require_finite(labels, path, "labels");
   auto negative = (labels < 0).any(1);
   if (negative.any().item<bool>()) {
     throw DataError(path, "field 'labels' row " + std::to_string(negative.nonzero()[0][0].item<int64_t>()),
                     "negative description degree");
+  }
+  std::string source = path;
+  if (renormalise) {
+    const int64_t changed = renormalise_rows(labels, path, "field 'labels'", kRowSumTolerance);
+    source = note_renormalised(path, changed, n);
   }
   auto sums = labels.sum(1);
   auto off = (sums - 1.0).abs() > kRowSumTolerance;
@@ -70,7 +76,7 @@ MultimodalDataset load_ldl_mat(const std::string& path, ModalityRole role) {
     const int64_t row = off.nonzero()[0][0].item<int64_t>();
     std::ostringstream msg;
     msg << "sums to " << sums[row].item<double>() << ", expected 1 within " << kRowSumTolerance
-        << " (rows are not renormalised)";
+        << " (rows are not renormalised unless the data option renormalise is true)";
     throw DataError(path, "field 'labels' row " + std::to_string(row), msg.str());
   }
 
@@ -87,7 +93,7 @@ MultimodalDataset load_ldl_mat(const std::string& path, ModalityRole role) {
   spec.role = role;
   spec.shape = {d};
   auto ids = torch::arange(n, torch::kInt64);  // every sample independent: subject = trial = row
-  return MultimodalDataset({spec}, {features.to(torch::kFloat32)}, labels, ids, ids.clone(), class_names, path);
+  return MultimodalDataset({spec}, {features.to(torch::kFloat32)}, labels, ids, ids.clone(), class_names, source);
 }
 
 }  // namespace emofuse::data

@@ -29,9 +29,13 @@ namespace emofuse::data {
 const std::vector<std::string>& ldl_emotion_names();
 
 /// Reads an LDL benchmark file. Throws DataError naming the file and field when a variable is
-/// missing, not 2-D, empty, the row counts differ, a value is NaN/Inf, a label is negative, or a
-/// label row does not sum to one within 1e-3 (rows are never renormalised silently).
-MultimodalDataset load_ldl_mat(const std::string& path, ModalityRole role = ModalityRole::kBehavioural);
+/// missing, not 2-D, empty, the row counts differ, there are fewer than 2 label columns, a value
+/// is NaN/Inf or too large for float32, a label is negative, or a label row does not sum to one
+/// within 1e-3. Rows are never renormalised silently: with `renormalise` every label row is
+/// divided by its sum (a row summing to zero is still an error), a line on stderr says how many
+/// rows needed it, and the dataset's source carries the same note.
+MultimodalDataset load_ldl_mat(const std::string& path, ModalityRole role = ModalityRole::kBehavioural,
+                               bool renormalise = false);
 
 /// True when `path` is a .mat file holding both `features` and `labels` (false for unreadable files).
 bool looks_like_ldl_mat(const std::string& path);

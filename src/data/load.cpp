@@ -9,6 +9,7 @@
 #include "data/dmer.h"
 #include "data/meld.h"
 #include "data/ldl.h"
+#include "data/mat_io.h"
 #include "data/synthetic.h"
 #include "data/tabular.h"
 
@@ -42,9 +43,19 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
   auto format = r.get<std::string>("format", "");
   auto path = r.get<std::string>("path", "");
   auto modalities = r.get<std::vector<std::string>>("select", {});
+  // Label rows that do not sum to one are an error unless the user asks for renormalisation;
+  // only formats whose targets are given distributions (ldl, csv) can be renormalised.
+  const bool renormalise = r.get<bool>("renormalise", false);
   if (format.empty()) {
     if (path.empty()) throw OptionError("data.format", "required (one of synthetic, dmer, csv, wesad_features, deap, ldl, meld)");
     format = detect_format(path);
+  }
+  if (renormalise && format != "ldl" && format != "csv") {
+    throw OptionError("data.renormalise",
+                      format == "dmer" ? "does not apply to format dmer: its dis_label ratings are always divided by "
+                                         "their row sum; renormalise applies to formats ldl and csv"
+                                       : "applies to formats ldl and csv (given label distributions), not to format " +
+                                             format);
   }
   LoadedData out;
   if (format == "synthetic") {
@@ -62,7 +73,7 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
   } else if (format == "csv") {
     if (data["modalities"]) {
       // Inline spec: every key of `data:` belongs to it (load_feature_csv rejects unknown ones).
-      if (load) out.dataset = load_feature_csv(data, ".", "data");
+      if (load) out.dataset = load_feature_csv(data, ".", "data", renormalise);
     } else {
       r.finish();
       if (path.empty()) throw OptionError("data.path", "required for format csv: a dataset.yaml or its folder");
@@ -70,7 +81,7 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
         fs::path yaml_path = fs::is_directory(path) ? fs::path(path) / "dataset.yaml" : fs::path(path);
         if (!fs::exists(yaml_path)) throw DataError(yaml_path.string(), "", "file not found");
         const YAML::Node spec = load_yaml_file(yaml_path.string());
-        out.dataset = load_feature_csv(spec, yaml_path.parent_path().string(), yaml_path.string());
+        out.dataset = load_feature_csv(spec, yaml_path.parent_path().string(), yaml_path.string(), renormalise);
       }
     }
   } else if (format == "ldl") {
@@ -80,7 +91,7 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
     require_option(role == "behavioural" || role == "physiological", "data.role",
                    "expected behavioural or physiological, got '" + role + "'");
     if (path.empty()) throw OptionError("data.path", "required for format ldl: a .mat file with features and labels");
-    if (load) out.dataset = load_ldl_mat(path, role_from_name(role, "data.role"));
+    if (load) out.dataset = load_ldl_mat(path, role_from_name(role, "data.role"), renormalise);
   } else if (format == "meld") {
     if (path.empty()) path = (fs::path(data_dir()) / "meld").string();
     std::string tokenizer_dir = work_dir;
@@ -123,7 +134,7 @@ bool has_mat_files(const fs::path& folder) {
 }  // namespace
 
 const std::vector<std::string>& data_formats() {
-  static const std::vector<std::string> formats{"synthetic", "dmer", "csv", "wesad_features", "deap", "ldl"};
+  static const std::vector<std::string> formats{"synthetic", "dmer", "csv", "wesad_features", "deap", "ldl", "meld"};
   return formats;
 }
 
@@ -138,7 +149,16 @@ std::string detect_format(const std::string& path) {
     throw DataError(path, "", "cannot tell the data format of this folder; set data.format");
   }
   if (p.extension() == ".yaml" || p.extension() == ".yml") return "csv";
-  if (p.extension() == ".mat" && looks_like_ldl_mat(path)) return "ldl";
+  if (p.extension() == ".mat") {
+    // Read the variable names (a truncated or unreadable file is reported as such, not as an
+    // unknown format).
+    const auto names = mat_variable_names(path);
+    if (looks_like_ldl_mat(path)) return "ldl";
+    std::string held;
+    for (const auto& n : names) held += (held.empty() ? "'" : ", '") + n + "'";
+    throw DataError(path, "", "a .mat file without the variables 'features' and 'labels' of format ldl (it holds " +
+                                  (held.empty() ? std::string("no variables") : held) + "); set data.format");
+  }
   if (p.extension() == ".csv") {
     auto table_header = read_csv(path).header;
     bool wesad = std::find(table_header.begin(), table_header.end(), "net_acc_std") != table_header.end();

@@ -6,7 +6,9 @@
 //   deap            the DEAP EEG feature folder; `task: valence | arousal`
 //   ldl             an LDL benchmark .mat file (features, labels); see ldl.h
 //   meld            MELD / EmoryNLP-style conversation CSVs (text, optional audio); see meld.h
-// Common key: `select: [names]` keeps only those modalities, in that order.
+// Common keys: `select: [names]` keeps only those modalities, in that order; `renormalise: true`
+// (ldl and csv distribution targets only; default false) divides every label row by its sum
+// instead of rejecting rows that do not sum to one, and says so on stderr and in the source.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

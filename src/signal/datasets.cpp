@@ -94,6 +94,28 @@ double parse_number(const std::string& field, const std::string& file, std::size
 
 bool blank(const std::string& line) { return trim(line).empty(); }
 
+// A finite number: NaN or Inf in a recording is reported where it is (file, line, field and
+// `context`, e.g. "signal eda, sample index 17") instead of surfacing later as windows that all
+// fail.
+double parse_finite(const std::string& field, const std::string& file, std::size_t line, std::size_t column,
+                    const std::string& context) {
+  const double v = parse_number(field, file, line, column);
+  if (!std::isfinite(v)) {
+    throw DataError(file, where(line) + ", field " + std::to_string(column) + " (" + context + ")",
+                    "'" + trim(field) + "' is not a finite number; recordings must not contain NaN or Inf");
+  }
+  return v;
+}
+
+// parse_finite for one sample of a recording; the context is built only for the error, as this
+// runs once per value of recordings with millions of samples.
+double parse_sample(const std::string& field, const std::string& file, std::size_t line, std::size_t column,
+                    const std::string& signal, std::size_t sample) {
+  const double v = parse_number(field, file, line, column);
+  if (std::isfinite(v)) return v;
+  return parse_finite(field, file, line, column, "signal " + signal + ", sample index " + std::to_string(sample));
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -103,6 +125,11 @@ E4Channel read_e4_csv(const std::string& path, std::size_t expected_columns) {
   const std::vector<std::string> lines = split_lines(read_text(path));
   E4Channel out;
   out.columns.assign(expected_columns, {});
+  // Signal names for errors: the file's stem ("BVP"), with the column for ACC's three axes.
+  std::vector<std::string> signals;
+  for (std::size_t c = 0; c < expected_columns; ++c) {
+    signals.push_back(fs::path(path).stem().string() + (expected_columns > 1 ? " column " + std::to_string(c + 1) : ""));
+  }
   std::size_t row = 0;  // non-blank rows seen
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (blank(lines[i])) continue;
@@ -112,7 +139,13 @@ E4Channel read_e4_csv(const std::string& path, std::size_t expected_columns) {
                                               " columns, got " + std::to_string(fields.size()));
     }
     std::vector<double> values(fields.size());
-    for (std::size_t c = 0; c < fields.size(); ++c) values[c] = parse_number(fields[c], path, i + 1, c + 1);
+    for (std::size_t c = 0; c < fields.size(); ++c) {
+      // Rows 0 and 1 are the start time and the sampling rate, then sample index row - 2.
+      const std::string& signal = signals[c];
+      values[c] = row < 2 ? parse_finite(fields[c], path, i + 1, c + 1,
+                                         "signal " + signal + (row == 0 ? ", start time" : ", sampling rate"))
+                          : parse_sample(fields[c], path, i + 1, c + 1, signal, row - 2);
+    }
     if (row == 0) {
       out.start_time_unix = values[0];
     } else if (row == 1) {
@@ -451,16 +484,25 @@ std::size_t add_interval_windows(FeatureTable& table, const std::vector<PlacedSo
   return dropped;
 }
 
-void validate_window_options(double window_s, double step_s, double context_s) {
+// Window options checked against the fastest stream's sampling rate (0 = not known yet): a step
+// below one sample only repeats windows, and a tiny one (1e-9 s) would make the window loop run
+// for days.
+void validate_window_options(double window_s, double step_s, double context_s, double fastest_rate_hz) {
   require_option(window_s > 0, "window_s", "must be > 0");
   require_option(step_s > 0, "step_s", "must be > 0");
   require_option(context_s >= window_s, "hrv_context_s", "must be >= window_s");
+  if (fastest_rate_hz > 0) {
+    require_option(step_s * fastest_rate_hz >= 1.0, "step_s",
+                   "must be at least one sample (" + std::to_string(1.0 / fastest_rate_hz) + " s at " +
+                       std::to_string(fastest_rate_hz) + " Hz), got " + std::to_string(step_s) + " s");
+  }
 }
 
 }  // namespace
 
 FeatureTable extract_wesad_features(const std::string& wesad_root, const WesadFeatureOptions& options) {
-  validate_window_options(options.window_s, options.step_s, options.hrv_context_s);
+  constexpr double kFastestWesadRateHz = 700.0;  // the chest device; the wrist's E4 is slower
+  validate_window_options(options.window_s, options.step_s, options.hrv_context_s, kFastestWesadRateHz);
   require_option(options.wrist || options.chest, "wrist/chest", "at least one must be true");
   std::vector<std::string> subjects = options.subjects;
   if (subjects.empty()) {
@@ -539,7 +581,7 @@ FeatureTable extract_wesad_features(const std::string& wesad_root, const WesadFe
 
 FeatureTable extract_csv_features(const std::string& recording_csv, const std::string& annotation_csv,
                                   const CsvRecordingOptions& options) {
-  validate_window_options(options.window_s, options.step_s, options.hrv_context_s);
+  validate_window_options(options.window_s, options.step_s, options.hrv_context_s, options.sampling_rate);
   require_option(options.sampling_rate >= 0, "sampling_rate", "must be >= 0 (0 = from the time column)");
 
   // Annotations first (small): start,end,label.
@@ -562,8 +604,9 @@ FeatureTable extract_csv_features(const std::string& recording_csv, const std::s
       if (fields.size() != 3) {
         throw DataError(annotation_csv, where(i + 1), "expected 3 columns, got " + std::to_string(fields.size()));
       }
-      Annotation a{parse_number(fields[0], annotation_csv, i + 1, 1),
-                   parse_number(fields[1], annotation_csv, i + 1, 2), fields[2]};
+      const std::string k = "annotation " + std::to_string(annotations.size() + 1);
+      Annotation a{parse_finite(fields[0], annotation_csv, i + 1, 1, k + " start"),
+                   parse_finite(fields[1], annotation_csv, i + 1, 2, k + " end"), fields[2]};
       if (a.end <= a.start) throw DataError(annotation_csv, where(i + 1), "end must be > start");
       if (a.label.empty()) throw DataError(annotation_csv, where(i + 1), "empty label");
       annotations.push_back(a);
@@ -613,7 +656,9 @@ FeatureTable extract_csv_features(const std::string& recording_csv, const std::s
       throw DataError(recording_csv, where(i + 1), "expected " + std::to_string(header.size()) +
                                                        " columns, got " + std::to_string(fields.size()));
     }
-    for (std::size_t c = 0; c < fields.size(); ++c) data[c].push_back(parse_number(fields[c], recording_csv, i + 1, c + 1));
+    for (std::size_t c = 0; c < fields.size(); ++c) {
+      data[c].push_back(parse_sample(fields[c], recording_csv, i + 1, c + 1, original_header[c], data[c].size()));
+    }
     last_line = i + 1;
   }
   const std::size_t n = data.empty() ? 0 : data[0].size();
@@ -651,6 +696,7 @@ FeatureTable extract_csv_features(const std::string& recording_csv, const std::s
   if (fs <= 0) {
     throw OptionError("sampling_rate", "must be given when " + recording_csv + " has no time column");
   }
+  validate_window_options(options.window_s, options.step_s, options.hrv_context_s, fs);
 
   std::vector<PlacedSource> sources;
   FeatureTable table;

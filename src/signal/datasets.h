@@ -17,8 +17,9 @@ struct E4Channel {
 };
 
 /// Reads an E4 CSV with `expected_columns` columns (ACC: 3, others: 1). Throws
-/// emofuse::DataError(file, "line N", ...) on a wrong column count, an unparsable number, a
-/// non-positive sampling rate, differing rates across columns, or no samples.
+/// emofuse::DataError(file, "line N", ...) on a wrong column count, an unparsable number, a NaN
+/// or Inf (named with the signal and the sample index), a non-positive sampling rate, differing
+/// rates across columns, or no samples.
 E4Channel read_e4_csv(const std::string& path, std::size_t expected_columns);
 
 /// RespiBAN chest recording in physical units (WESAD readme transfer functions, vcc = 3,
@@ -96,7 +97,8 @@ struct CsvRecordingOptions {
 /// `EEG_<name>_<band>_DE` over each window, DMER bands). `annotation_csv` has the header
 /// `start,end,label` (seconds); annotation row k (1-based) is trial k. Windows lie fully inside
 /// an annotated interval. Feature prefixes: EDA_, PPG_, ECG_, RSP_, TEMP_, ACC_, EEG_. Throws
-/// DataError(file, "line N", ...) on malformed input and OptionError on bad options.
+/// DataError(file, "line N", ...) on malformed input (a NaN or Inf sample is named with its column
+/// and sample index) and OptionError on bad options.
 FeatureTable extract_csv_features(const std::string& recording_csv,
                                   const std::string& annotation_csv,
                                   const CsvRecordingOptions& options);

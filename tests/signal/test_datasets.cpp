@@ -217,3 +217,31 @@ TEST(SignalDatasets, GenericCsvEegChannels) {
   EXPECT_GT(column_mean(table, "EEG_Cz_Beta_DE", "happy"), column_mean(table, "EEG_Cz_Alpha_DE", "happy") + 1.0);
   fs::remove_all(dir);
 }
+
+// A NaN inside a raw recording used to surface as "no labelled window found" (every window
+// failed); it is now reported where it is: file, line, signal and sample index.
+TEST(SignalDatasets, NanInsideAWesadRecordingIsNamed) {
+  const fs::path root = fresh_dir("wesad_nan");
+  es::wesad_write_fixture(root.string(), 1, 40.0, 7);
+  const fs::path bvp = root / "S2" / "S2_E4_Data" / "BVP.csv";
+  std::istringstream in(read(bvp));
+  std::ostringstream out;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) out << (number == 12 ? "nan" : line) << "\n";
+  write(bvp, out.str());
+  expect_data_error([&] { es::extract_wesad_features(root.string(), {}); },
+                    "BVP.csv: line 12, field 1 (signal BVP, sample index 9): 'nan' is not a finite number");
+  fs::remove_all(root);
+}
+
+TEST(SignalDatasets, NanInsideAGenericRecordingIsNamed) {
+  const fs::path dir = fresh_dir("csv_nan");
+  write(dir / "rec.csv", "time,eda\n0,1\n0.25,1\n0.5,inf\n0.75,1\n");
+  write(dir / "ann.csv", "start,end,label\n0,1,calm\n");
+  expect_data_error([&] { es::extract_csv_features((dir / "rec.csv").string(), (dir / "ann.csv").string(), {}); },
+                    "rec.csv: line 4, field 2 (signal eda, sample index 2): 'inf' is not a finite number");
+  write(dir / "ann.csv", "start,end,label\n0,nan,calm\n");
+  expect_data_error([&] { es::extract_csv_features((dir / "rec.csv").string(), (dir / "ann.csv").string(), {}); },
+                    "ann.csv: line 2, field 2 (annotation 1 end)");
+  fs::remove_all(dir);
+}
