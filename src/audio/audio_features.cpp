@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 
 #include "core/error.h"
@@ -134,10 +135,57 @@ void AudioFeatureOptions::validate(const std::string& prefix) const {
                  "must be in (0, 1)");
 }
 
+namespace {
+
+// libsndfile reads a WAV file whose 'data' chunk is cut short without complaint: it shrinks the
+// frame count to what the file holds, so a truncated recording would give features of part of
+// the audio. Walk the RIFF chunks (id, 32-bit little-endian size, payload padded to even length)
+// and reject a 'data' chunk that declares more bytes than the file holds. A size of 0 or
+// 0xFFFFFFFF is how streaming writers mark "length unknown" and is left to libsndfile.
+void reject_truncated_wav(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return;  // sf_open reports it
+  const uint64_t file_size = static_cast<uint64_t>(in.tellg());
+  auto read_at = [&](uint64_t offset, char* out, std::size_t n) {
+    in.seekg(static_cast<std::streamoff>(offset));
+    return static_cast<bool>(in.read(out, static_cast<std::streamsize>(n)));
+  };
+  char riff[12];
+  if (!read_at(0, riff, 12) || std::string(riff, 4) != "RIFF" || std::string(riff + 8, 4) != "WAVE") return;
+  for (uint64_t offset = 12; offset + 8 <= file_size;) {
+    unsigned char chunk[8];
+    if (!read_at(offset, reinterpret_cast<char*>(chunk), 8)) return;
+    const uint64_t size = uint64_t{chunk[4]} | uint64_t{chunk[5]} << 8 | uint64_t{chunk[6]} << 16 |
+                          uint64_t{chunk[7]} << 24;
+    if (std::string(reinterpret_cast<char*>(chunk), 4) == "data") {
+      const uint64_t held = file_size - offset - 8;
+      if (size != 0 && size != 0xFFFFFFFFu && size > held) {
+        throw DataError(path, "chunk 'data'", "declares " + std::to_string(size) + " bytes of audio, the file holds " +
+                                                  std::to_string(held) + " (truncated file)");
+      }
+      return;
+    }
+    offset += 8 + size + (size & 1);
+  }
+}
+
+}  // namespace
+
 AudioSignal audio_read(const std::string& path) {
+  reject_truncated_wav(path);
   SF_INFO info{};
   SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
   if (!file) throw DataError(path, "", std::string("cannot read audio: ") + sf_strerror(nullptr));
+  // A corrupt header can claim any rate; the frame, window and pitch-lag sizes grow with it (YIN's
+  // cost with its square), so an absurd rate would make feature extraction run for hours.
+  // 384 kHz is the highest rate of common recording formats.
+  constexpr int kMaxSamplingRate = 384000;
+  if (info.samplerate <= 0 || info.samplerate > kMaxSamplingRate) {
+    sf_close(file);
+    throw DataError(path, "field 'samplerate'",
+                    "sampling rate " + std::to_string(info.samplerate) + " Hz outside 1.." +
+                        std::to_string(kMaxSamplingRate) + " Hz (corrupt header?)");
+  }
   std::vector<float> interleaved(static_cast<size_t>(info.frames) * info.channels);
   const sf_count_t read = sf_readf_float(file, interleaved.data(), info.frames);
   sf_close(file);

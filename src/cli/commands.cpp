@@ -18,6 +18,7 @@
 #include "models/registry.h"
 #include "train/config.h"
 #include "train/experiment.h"
+#include "train/run_folder.h"
 
 namespace fs = std::filesystem;
 
@@ -59,9 +60,11 @@ void print_metrics(const std::map<std::string, double>& values) {
 
 void add_threads_option(CLI::App* command, int& threads) {
   command->add_option("--threads", threads, "LibTorch intra-op threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(thread_count_range())
       ->capture_default_str();
 }
+
+CLI::Validator thread_count_range() { return CLI::Range(0, max_thread_count()); }
 
 // ------------------------------------------------------------------------------------------ synth
 void register_synth_command(CLI::App& app) {
@@ -90,7 +93,7 @@ namespace {
 struct TrainArgs {
   std::string config, data, format, run_dir;
   std::vector<std::string> sets;
-  bool resume = false, quiet = false;
+  bool resume = false, quiet = false, overwrite = false;
   int threads = 0;
   bool threads_given = false;
 };
@@ -121,20 +124,28 @@ void register_train_command(CLI::App& app) {
   cmd->add_option("--format", a->format, "Data format: synthetic, dmer, csv, wesad_features, deap, ldl, meld");
   cmd->add_option("--set", a->sets, "Override a config key: --set training.epochs=5 (repeatable)");
   cmd->add_option("--run-dir", a->run_dir, "Run folder (default runs/<name>)");
-  cmd->add_flag("--resume", a->resume, "Continue an interrupted run in the same run folder");
+  auto* resume = cmd->add_flag("--resume", a->resume,
+                               "Continue an interrupted run in the same run folder (same config and data, "
+                               "checked against its fingerprint.json)");
+  cmd->add_flag("--overwrite", a->overwrite, "Clear a non-empty run folder (an earlier run) and start again")
+      ->excludes(resume);
   cmd->add_flag("--quiet", a->quiet, "No per-epoch lines");
-  auto* threads = cmd->add_option("--threads", a->threads, "LibTorch threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  auto* threads = cmd->add_option("--threads", a->threads, "LibTorch threads (0 = all cores)")->check(thread_count_range());
   cmd->callback([a, threads] {
     a->threads_given = threads->count() > 0;
     auto config = resolve_config(*a);  // validated in full before data loads
     start_runtime(config.threads);
-    fs::create_directories(config.run_dir);
+    // The run folder is checked (and cleared with --overwrite) before data loading writes to it;
+    // if anything fails before a fold completes, a folder created here is removed again.
+    train::RunFolder folder(config, a->resume, a->overwrite);
     auto loaded = data::load_data(config.data, config.seed, config.run_dir);
     std::cerr << "data: " << loaded.dataset.source() << ", " << loaded.dataset.size() << " samples, "
               << loaded.dataset.unique_subjects().size() << " subjects\n";
     train::RunOptions run;
     run.resume = a->resume;
+    run.overwrite = a->overwrite;
     run.quiet = a->quiet;
+    run.folder = &folder;
     auto result = train::run_experiment(config, loaded.dataset, run);
     std::cout << "\n" << config.name << " (" << config.protocol.name << ", " << result.folds.size() << " folds)"
               << (result.leaky ? "  ** LEAKY protocol: scores are inflated **" : "") << "\n"
@@ -286,12 +297,13 @@ void register_info_command(CLI::App& app) {
 // ------------------------------------------------------------------------------------------ demo / ablate
 namespace {
 
-// Runs each (name, overrides) variant of `base` on the same data and folds; prints one table.
+// Runs each (name, overrides) variant of `base` on the same data and folds, each in its run folder
+// <out_dir>/<name> (checked under `resume` / `overwrite` before any data loads); prints one table.
 std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
                                                   const std::vector<std::pair<std::string, YAML::Node>>& variants,
                                                   const std::string& out_dir, bool quiet,
                                                   std::optional<std::map<std::string, double>>* ceiling,
-                                                  bool resume = false) {
+                                                  bool resume = false, bool overwrite = false) {
   // Validate every variant before any work.
   std::vector<train::ExperimentConfig> configs;
   for (const auto& [name, overrides] : variants) {
@@ -303,6 +315,8 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
   }
   start_runtime(configs.front().threads);
   fs::create_directories(out_dir);
+  std::vector<std::unique_ptr<train::RunFolder>> folders;
+  for (const auto& c : configs) folders.push_back(std::make_unique<train::RunFolder>(c, resume, overwrite));
   // Variants normally share the base's data; one that overrides a data key (data.select, say)
   // gets its own copy, loaded once per distinct data section. The ceiling is the base's.
   std::map<std::string, data::LoadedData> loaded_by_section;
@@ -319,10 +333,14 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
   };
   if (ceiling) *ceiling = data_for(configs.front()).ceiling;
   std::vector<train::ExperimentResult> results;
-  train::RunOptions run;
-  run.quiet = quiet;
-  run.resume = resume;
-  for (const auto& c : configs) results.push_back(train::run_experiment(c, data_for(c).dataset, run));
+  for (size_t i = 0; i < configs.size(); ++i) {
+    train::RunOptions run;
+    run.quiet = quiet;
+    run.resume = resume;
+    run.overwrite = overwrite;
+    run.folder = folders[i].get();
+    results.push_back(train::run_experiment(configs[i], data_for(configs[i]).dataset, run));
+  }
   return results;
 }
 
@@ -375,7 +393,8 @@ void register_demo_command(CLI::App& app) {
       variants.emplace_back(name, o);
     }
     std::optional<std::map<std::string, double>> ceiling;
-    auto results = run_variants(base, variants, a->out, !a->verbose, &ceiling);
+    // A demo reruns from scratch: its variant folders are replaced.
+    auto results = run_variants(base, variants, a->out, !a->verbose, &ceiling, /*resume=*/false, /*overwrite=*/true);
     auto table = train::format_comparison(results, ceiling, all_metric_names(true), false);
     std::cout << "\n" << (a->raw ? "Simulated raw WESAD-layout recordings -> window features" : "Synthetic DMER-shaped cohort")
               << ", leave-one-subject-out (seed " << a->seed << "):\n" << table;
@@ -394,14 +413,18 @@ void register_ablate_command(CLI::App& app) {
   auto quiet = std::make_shared<bool>(false);
   auto only = std::make_shared<std::vector<std::string>>();
   auto resume = std::make_shared<bool>(false);
-  cmd->add_flag("--resume", *resume, "Continue an interrupted ablation (completed folds are read back)");
+  auto overwrite = std::make_shared<bool>(false);
+  auto* resume_flag =
+      cmd->add_flag("--resume", *resume, "Continue an interrupted ablation (completed folds are read back)");
+  cmd->add_flag("--overwrite", *overwrite, "Clear the variants' run folders (an earlier ablation) and start again")
+      ->excludes(resume_flag);
   cmd->add_option("--variants", *only, "Run only these variants (by name)")->delimiter(',');
   cmd->add_option("--config,-c", *file, "Ablation YAML: {base: <experiment config>, variants: [{name, set: {...}}]}")
       ->required();
   cmd->add_option("--set", *sets, "Override a key of the base config (repeatable)");
   cmd->add_option("--out", *out, "Folder for the runs (default runs/<ablation file name>)");
   cmd->add_flag("--quiet", *quiet, "No per-epoch lines");
-  cmd->callback([file, out, sets, quiet, only, resume] {
+  cmd->callback([file, out, sets, quiet, only, resume, overwrite] {
     auto root = train::load_yaml_file(*file);
     OptionReader r(root, "");
     auto base = r.node("base");
@@ -425,7 +448,7 @@ void register_ablate_command(CLI::App& app) {
     if (variants.empty()) throw OptionError("--variants", "no variant of " + *file + " has those names");
     const std::string dir = out->empty() ? "runs/" + fs::path(*file).stem().string() : *out;
     std::optional<std::map<std::string, double>> ceiling;
-    auto results = run_variants(base, variants, dir, *quiet, &ceiling, *resume);
+    auto results = run_variants(base, variants, dir, *quiet, &ceiling, *resume, *overwrite);
     std::cout << "\n" << train::format_comparison(results, ceiling, all_metric_names(true), false);
     write_text_atomic((fs::path(dir) / "summary.md").string(),
                       train::format_comparison(results, ceiling, all_metric_names(true), true));

@@ -23,5 +23,7 @@ std::string make_raw_demo_dataset(const std::string& folder, int subjects, doubl
 
 /// Adds `--threads N` (0 = all cores) to `command`, bound to `threads`.
 void add_threads_option(CLI::App* command, int& threads);
+/// The range check of every `--threads` flag: 0 to max_thread_count() (4x the hardware threads).
+CLI::Validator thread_count_range();
 
 }  // namespace emofuse::cli

@@ -8,10 +8,25 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/error.h"
+
 namespace emofuse {
 
+namespace {
+int hardware_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+}  // namespace
+
+int max_thread_count() { return std::max(4, 4 * hardware_threads()); }
+
+void validate_thread_count(int threads, const std::string& option) {
+  require_option(threads >= 0 && threads <= max_thread_count(), option,
+                 "must be between 0 (all cores) and " + std::to_string(max_thread_count()) + " (4x the " +
+                     std::to_string(hardware_threads()) + " hardware threads), got " + std::to_string(threads));
+}
+
 int set_thread_count(int threads) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  validate_thread_count(threads);
+  if (threads == 0) threads = hardware_threads();
   torch::set_num_threads(threads);
   // Debian's LibTorch calls the generic libblas.so.3; when OpenBLAS provides it, its own thread
   // pool defaults to every core whatever LibTorch was told. Apply the same count to it, looked up

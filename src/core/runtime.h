@@ -6,9 +6,18 @@
 
 namespace emofuse {
 
-/// Sets LibTorch's intra-op thread count, and OpenBLAS's when it provides the BLAS. `threads <= 0`
-/// means all hardware cores. Debian's LibTorch starts with one thread unless told otherwise, so
-/// every entry point calls this. Returns the count in effect.
+/// The largest thread count emofuse accepts: 4x the hardware threads (at least 4). More threads
+/// than that only oversubscribe the cores, and an absurd count (say 100000) would start thousands
+/// of OS threads that make no progress.
+int max_thread_count();
+
+/// Throws OptionError(option, ...) unless 0 <= threads <= max_thread_count().
+void validate_thread_count(int threads, const std::string& option = "threads");
+
+/// Sets LibTorch's intra-op thread count, and OpenBLAS's when it provides the BLAS. `threads == 0`
+/// means all hardware cores; a count outside [0, max_thread_count()] throws OptionError. Debian's
+/// LibTorch starts with one thread unless told otherwise, so every entry point calls this.
+/// Returns the count in effect.
 int set_thread_count(int threads);
 
 /// LibTorch's OpenMP threads spin while waiting for work by default; beside OpenBLAS's own

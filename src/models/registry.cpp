@@ -31,7 +31,33 @@ const ModelEntry& find_model(const std::string& name) {
 DeepEstimator::DeepEstimator(std::string name, data::DatasetSchema schema, YAML::Node options, ModuleFactory factory)
     : name_(std::move(name)), schema_(std::move(schema)), options_(options), factory_(std::move(factory)) {}
 
-void DeepEstimator::build_module() { module_ = factory_(schema_, options_); }
+void DeepEstimator::build_module() {
+  // Size options are validated as positive, not against the machine's memory: a d_model of 10^6
+  // passes validation and fails in LibTorch's allocator with a message that names no option.
+  // Translate that failure into one that names the options to reduce.
+  auto too_big = [&](const std::string& detail) {
+    std::string given;
+    if (options_.IsMap()) {
+      for (const auto& kv : options_) {
+        if (!kv.second.IsScalar()) continue;
+        given += (given.empty() ? "" : ", ") + kv.first.as<std::string>() + "=" + kv.second.as<std::string>();
+      }
+    }
+    return OptionError("model.options",
+                       "building '" + name_ + "' needs more memory than this machine can allocate (" + detail +
+                           "); reduce its size options" + (given.empty() ? "" : " (given: " + given + ")"));
+  };
+  try {
+    module_ = factory_(schema_, options_);
+  } catch (const std::bad_alloc&) {
+    throw too_big("out of memory");
+  } catch (const c10::Error& e) {
+    const std::string message = e.what_without_backtrace();
+    if (message.find("allocate") == std::string::npos) throw;
+    const auto tried = message.find("you tried to allocate");
+    throw too_big(tried == std::string::npos ? "allocation failed" : message.substr(tried, message.find('.', tried) - tried));
+  }
+}
 
 void DeepEstimator::fit(const data::MultimodalDataset& train, const data::MultimodalDataset& validation,
                         const FitContext& context) {

@@ -1,6 +1,7 @@
 #include "train/config.h"
 
 #include "core/error.h"
+#include "core/runtime.h"
 #include "core/options.h"
 #include "data/load.h"
 #include "models/registry.h"
@@ -48,7 +49,7 @@ ExperimentConfig parse_experiment_config(const YAML::Node& root) {
   c.name = r.get<std::string>("name", "");
   c.seed = r.get<uint64_t>("seed", c.seed);
   c.threads = r.get<int>("threads", c.threads);
-  require_option(c.threads >= 0, "threads", "must be >= 0 (0 = all cores)");
+  validate_thread_count(c.threads);
 
   c.data = r.node("data");
   if (!c.data.IsDefined()) throw OptionError("data", "required: the data section (e.g. {format: synthetic})");

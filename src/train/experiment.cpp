@@ -1,6 +1,8 @@
 #include "train/experiment.h"
 
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -12,6 +14,7 @@
 #include "core/io.h"
 #include "core/runtime.h"
 #include "models/registry.h"
+#include "train/run_folder.h"
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -29,23 +32,60 @@ std::string sanitize(const std::string& name) {
   return out;
 }
 
+// Test hook for the kill -9 tests (tests/train/test_run_folder.cpp): EMOFUSE_KILL_AT=<point>:<n>
+// makes the process SIGKILL itself the n-th time it reaches `point`, at an exact place that no
+// outside poll hits reliably (a bundle takes milliseconds to write). Unset, it does nothing.
+void kill_point(const char* point) {
+  static const std::string spec = [] {
+    const char* v = std::getenv("EMOFUSE_KILL_AT");
+    return std::string(v ? v : "");
+  }();
+  if (spec.empty()) return;
+  static int hits = 0;
+  const auto colon = spec.find(':');
+  if (spec.substr(0, colon) != point) return;
+  const int n = colon == std::string::npos ? 1 : std::atoi(spec.c_str() + colon + 1);
+  if (++hits == n) std::raise(SIGKILL);
+}
+
 json outcome_to_json(const FoldOutcome& f) {
   return {{"fold", f.name},           {"metrics", f.metrics},         {"train_size", f.train_size},
           {"validation_size", f.validation_size}, {"test_size", f.test_size}, {"fit_seconds", f.fit_seconds},
-          {"predict_seconds", f.predict_seconds}, {"best_epoch", f.best_epoch}, {"epochs_run", f.epochs_run}};
+          {"predict_seconds", f.predict_seconds}, {"best_epoch", f.best_epoch}, {"epochs_run", f.epochs_run},
+          {"parameters", f.parameters}};
 }
 
-FoldOutcome outcome_from_json(const json& j) {
+// Reads a completed fold back; every problem names the file and the field.
+FoldOutcome read_fold_outcome(const std::string& path) {
+  json j;
+  try {
+    std::ifstream in(path);
+    j = json::parse(in);
+  } catch (const json::exception& e) {
+    throw DataError(path, "", std::string("not valid JSON (") + e.what() +
+                                  "); delete this fold's folder to run the fold again");
+  }
+  if (!j.is_object()) throw DataError(path, "", "expected a JSON object of fold metrics");
   FoldOutcome f;
-  f.name = j.at("fold").get<std::string>();
-  f.metrics = j.at("metrics").get<std::map<std::string, double>>();
-  f.train_size = j.at("train_size");
-  f.validation_size = j.at("validation_size");
-  f.test_size = j.at("test_size");
-  f.fit_seconds = j.at("fit_seconds");
-  f.predict_seconds = j.at("predict_seconds");
-  f.best_epoch = j.at("best_epoch");
-  f.epochs_run = j.at("epochs_run");
+  auto field = [&](const char* key, auto& value) {
+    try {
+      value = j.at(key).get<std::remove_reference_t<decltype(value)>>();
+    } catch (const json::exception&) {
+      throw DataError(path, std::string("field '") + key + "'",
+                      std::string(j.contains(key) ? "wrong type" : "missing") +
+                          "; delete this fold's folder to run the fold again");
+    }
+  };
+  field("fold", f.name);
+  field("metrics", f.metrics);
+  field("train_size", f.train_size);
+  field("validation_size", f.validation_size);
+  field("test_size", f.test_size);
+  field("fit_seconds", f.fit_seconds);
+  field("predict_seconds", f.predict_seconds);
+  field("best_epoch", f.best_epoch);
+  field("epochs_run", f.epochs_run);
+  field("parameters", f.parameters);
   return f;
 }
 
@@ -87,16 +127,18 @@ data::DatasetSchema schema_from_yaml(const YAML::Node& y, const std::string& fil
   return s;
 }
 
-}  // namespace
-
-void save_model_bundle(const std::string& dir, const std::string& model_name, const YAML::Node& options,
-                       const data::DatasetSchema& schema, const data::Standardizer& standardizer,
-                       const models::Estimator& estimator) {
-  fs::create_directories(dir);
-  estimator.save((fs::path(dir) / "weights.pt").string());
+// Writes the bundle's files into `partial` (model.yaml last).
+void write_bundle_files(const fs::path& partial, const std::string& model_name, const YAML::Node& options,
+                        const data::DatasetSchema& schema, const data::Standardizer& standardizer,
+                        const models::Estimator& estimator, const std::vector<std::string>& extra_files) {
+  estimator.save((partial / "weights.pt").string());
+  kill_point("bundle_weights");
   torch::serialize::OutputArchive archive;
   standardizer.save(archive);
-  archive.save_to((fs::path(dir) / "standardizer.pt").string());
+  archive.save_to((partial / "standardizer.pt").string());
+  for (const auto& file : extra_files) {
+    fs::copy_file(file, partial / fs::path(file).filename(), fs::copy_options::overwrite_existing);
+  }
   YAML::Node y;
   y["format"] = "emofuse model bundle 1";
   y["model"]["name"] = model_name;
@@ -105,7 +147,30 @@ void save_model_bundle(const std::string& dir, const std::string& model_name, co
   std::ostringstream out;
   out << y << "\n";
   // model.yaml last: its presence marks a complete bundle.
-  write_text_atomic((fs::path(dir) / "model.yaml").string(), out.str());
+  write_text_atomic((partial / "model.yaml").string(), out.str());
+}
+
+}  // namespace
+
+void save_model_bundle(const std::string& dir, const std::string& model_name, const YAML::Node& options,
+                       const data::DatasetSchema& schema, const data::Standardizer& standardizer,
+                       const models::Estimator& estimator, const std::vector<std::string>& extra_files) {
+  const fs::path final_dir(dir);
+  const fs::path partial = final_dir.string() + ".partial";
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+  try {
+    write_bundle_files(partial, model_name, options, schema, standardizer, estimator, extra_files);
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(partial, ignored);  // an error (not a kill): leave no half bundle behind
+    throw;
+  }
+  // Swap: between the two steps there is no bundle at <dir> (never a mixed one); a kill there
+  // leaves <dir>.partial, which a resumed run removes before it writes the bundle again.
+  fs::remove_all(final_dir);
+  kill_point("bundle_swap");
+  fs::rename(partial, final_dir);
 }
 
 ModelBundle load_model_bundle(const std::string& dir) {
@@ -190,6 +255,11 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
   const auto& entry = models::find_model(config.model_name);
   auto folds = protocol::make_folds(dataset, config.protocol);
   const auto kind = protocol::protocol_from_name(config.protocol.name);
+  // The folder is checked before anything is written (a caller that loads data checks it first).
+  std::optional<RunFolder> own_folder;
+  RunFolder* folder = options.folder;
+  if (!folder) folder = &own_folder.emplace(config, options.resume, options.overwrite);
+  folder->bind_data(config.data, dataset);
   const fs::path run(config.run_dir);
   fs::create_directories(run / "folds");
   {
@@ -223,8 +293,8 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
     const auto metrics_path = fold_dir / "metrics.json";
     const auto predictions_path = fold_dir / "predictions.csv";
     if (options.resume && fs::exists(metrics_path) && fs::exists(predictions_path)) {
-      std::ifstream in(metrics_path);
-      result.folds.push_back(outcome_from_json(json::parse(in)));
+      result.folds.push_back(read_fold_outcome(metrics_path.string()));
+      result.parameters = result.folds.back().parameters;
       std::ifstream p(predictions_path);
       std::stringstream text;
       text << p.rdbuf();
@@ -268,16 +338,15 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
     auto predictions = estimator->predict(test);
     outcome.predict_seconds = seconds_since(start);
     outcome.metrics = metrics::evaluate_predictions(predictions, test.targets(), test.hard_labels());
-    result.parameters = estimator->parameter_count();
+    outcome.parameters = estimator->parameter_count();
+    result.parameters = outcome.parameters;
 
     if (config.save_models) {
-      save_model_bundle((fold_dir / "model").string(), config.model_name, config.model_options, dataset.schema(),
-                        standardizer, *estimator);
       // A tokenizer learned by the loader (MELD) travels with the model, for `emofuse predict`.
-      if (fs::exists(run / "tokenizer.model")) {
-        fs::copy_file(run / "tokenizer.model", fold_dir / "model" / "tokenizer.model",
-                      fs::copy_options::overwrite_existing);
-      }
+      std::vector<std::string> extra;
+      if (fs::exists(run / "tokenizer.model")) extra.push_back((run / "tokenizer.model").string());
+      save_model_bundle((fold_dir / "model").string(), config.model_name, config.model_options, dataset.schema(),
+                        standardizer, *estimator, extra);
     }
     auto csv = predictions_csv(test, predictions, fold.name, true);
     write_text_atomic(predictions_path.string(), csv);
@@ -341,6 +410,7 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
   write_text_atomic((run / "metrics.csv").string(), csv.str());
   write_text_atomic((run / "predictions.csv").string(), all_predictions);
   write_text_atomic((run / "summary.md").string(), format_comparison({result}, std::nullopt, names, true));
+  folder->finish();
   return result;
 }
 

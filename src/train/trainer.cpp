@@ -57,6 +57,12 @@ void restore(torch::nn::Module& model, const std::vector<torch::Tensor>& state) 
   for (auto& b : model.buffers()) b.copy_(state.at(i++));
 }
 
+// Whose checkpoint it is: a checkpoint is only continued by the fold and seed that wrote it.
+struct CheckpointOwner {
+  std::string fold;
+  int64_t seed = 0;
+};
+
 struct CheckpointState {
   int64_t next_epoch = 0;
   int64_t best_epoch = -1;
@@ -67,8 +73,10 @@ struct CheckpointState {
 };
 
 void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                     const CheckpointState& s) {
+                     const CheckpointState& s, const CheckpointOwner& owner) {
   torch::serialize::OutputArchive archive, model_archive, optim_archive, best_archive;
+  archive.write("fold", c10::IValue(owner.fold));
+  archive.write("seed", c10::IValue(owner.seed));
   model.save(model_archive);
   optimizer.save(optim_archive);
   for (size_t i = 0; i < s.best_state.size(); ++i) best_archive.write(std::to_string(i), s.best_state[i]);
@@ -90,14 +98,40 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
   fs::rename(tmp, path);
 }
 
-CheckpointState load_checkpoint(const std::string& path, torch::nn::Module& model,
-                                torch::optim::Optimizer& optimizer) {
-  torch::serialize::InputArchive archive, model_archive, optim_archive, best_archive;
+CheckpointState read_checkpoint(torch::serialize::InputArchive& archive, torch::nn::Module& model,
+                                torch::optim::Optimizer& optimizer);
+
+// Loads a checkpoint written by save_checkpoint for `owner`; every failure names the file.
+CheckpointState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                                const CheckpointOwner& owner) {
+  const std::string restart = "; delete it to start this fold again from epoch 1";
+  torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
-  } catch (const c10::Error& e) {
-    throw DataError(path, "", "cannot read checkpoint (truncated or from another model?)");
+  } catch (const c10::Error&) {
+    throw DataError(path, "", "cannot read the checkpoint (truncated, or not a LibTorch archive)" + restart);
   }
+  c10::IValue fold, seed;
+  if (!archive.try_read("fold", fold) || !fold.isString() || !archive.try_read("seed", seed) || !seed.isInt()) {
+    throw DataError(path, "field 'fold'", "missing: not a checkpoint written by emofuse train for a fold" + restart);
+  }
+  if (fold.toStringRef() != owner.fold || seed.toInt() != owner.seed) {
+    throw DataError(path, "field 'fold'",
+                    "written for '" + fold.toStringRef() + "' (seed " + std::to_string(seed.toInt()) + "), not for '" +
+                        owner.fold + "' (seed " + std::to_string(owner.seed) + ")" + restart);
+  }
+  try {
+    return read_checkpoint(archive, model, optimizer);
+  } catch (const c10::Error& e) {
+    std::string reason = e.what_without_backtrace();
+    reason = reason.substr(0, reason.find('\n'));
+    throw DataError(path, "", "does not fit this fold's model or optimizer (" + reason + ")" + restart);
+  }
+}
+
+CheckpointState read_checkpoint(torch::serialize::InputArchive& archive, torch::nn::Module& model,
+                                torch::optim::Optimizer& optimizer) {
+  torch::serialize::InputArchive model_archive, optim_archive, best_archive;
   archive.read("model", model_archive);
   model.load(model_archive);
   archive.read("optimizer", optim_archive);
@@ -195,8 +229,9 @@ TrainResult Trainer::fit(models::DistributionModule& model, const data::Multimod
   CheckpointState state;
   state.best_score = lower_better ? std::numeric_limits<double>::infinity()
                                   : -std::numeric_limits<double>::infinity();
+  const CheckpointOwner owner{context.fold_name, static_cast<int64_t>(context.seed)};
   if (o.resume() && !checkpoint.empty() && fs::exists(checkpoint)) {
-    state = load_checkpoint(checkpoint, model, *optimizer);
+    state = load_checkpoint(checkpoint, model, *optimizer, owner);
     std::cerr << context.fold_name << ": resumed from " << checkpoint << " at epoch " << state.next_epoch + 1
               << "\n";
   }
@@ -276,7 +311,7 @@ TrainResult Trainer::fit(models::DistributionModule& model, const data::Multimod
     state.next_epoch = epoch + 1;
     const bool stop = has_validation && o.patience() > 0 && state.bad_epochs >= o.patience();
     if (stop) state.next_epoch = o.epochs();  // a resumed run must not continue past the stop
-    if (!checkpoint.empty()) save_checkpoint(checkpoint, model, *optimizer, state);
+    if (!checkpoint.empty()) save_checkpoint(checkpoint, model, *optimizer, state, owner);
     if (tty) std::fprintf(stderr, "\r\033[K");
     if (o.progress()) {
       std::fprintf(stderr, "%s epoch %lld/%lld loss %.4f val_%s %.4f lr %.2e %.1fs%s\n", context.fold_name.c_str(),

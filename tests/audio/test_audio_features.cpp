@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "audio/audio_features.h"
@@ -169,4 +170,57 @@ TEST(AudioRead, WavAndFlacRoundTripAndErrors) {
   empty.sampling_rate = 16000;
   EXPECT_THROW(audio_energy_db(empty, AudioFeatureOptions{}), emofuse::Error);
   fs::remove_all(dir);
+}
+
+// A WAV header is trusted by libsndfile for its sampling rate; a corrupt one (here 2,113,152 Hz,
+// found by fuzz_wav) made audio_utterance_features spend minutes in YIN's O(rate^2) lag search
+// on 1600 samples. audio_read rejects rates above 384 kHz, naming the file and the field.
+TEST(AudioRead, RejectsAbsurdSamplingRate) {
+  const auto path =
+      fs::temp_directory_path() / ("emofuse_audio_rate_" + std::to_string(::getpid()) + ".wav");
+  auto u32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff),
+                       static_cast<char>((v >> 16) & 0xff), static_cast<char>((v >> 24) & 0xff)};
+  };
+  auto u16 = [](uint16_t v) {
+    return std::string{static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff)};
+  };
+  const uint32_t rate = 2113152, samples = 1600;
+  std::string wav = "RIFF" + u32(36 + 2 * samples) + "WAVE" + "fmt " + u32(16) + u16(1) + u16(1) +
+                    u32(rate) + u32(2 * rate) + u16(2) + u16(16) + "data" + u32(2 * samples) +
+                    std::string(2 * samples, '\0');
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(wav.data(), static_cast<std::streamsize>(wav.size()));
+  }
+  std::string message;
+  try {
+    audio_read(path.string());
+  } catch (const emofuse::DataError& e) {
+    message = e.what();
+  }
+  fs::remove(path);
+  EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+  EXPECT_NE(message.find("field 'samplerate'"), std::string::npos) << message;
+  EXPECT_NE(message.find("2113152"), std::string::npos) << message;
+}
+
+// libsndfile shrinks the frame count of a WAV file cut short to what the file holds, so a
+// truncated recording read as a shorter one. audio_read compares the 'data' chunk's declared
+// size with the bytes present and rejects the file, naming it and the chunk.
+TEST(AudioRead, RejectsTruncatedWav) {
+  const auto path = fs::temp_directory_path() / ("emofuse_audio_cut_" + std::to_string(::getpid()) + ".wav");
+  audio_write(path.string(), tone(440.0, 0.25, 16000, 0.3));
+  EXPECT_EQ(audio_read(path.string()).samples.size(), 4000u);  // whole file: accepted
+  fs::resize_file(path, fs::file_size(path) - 100);
+  std::string message;
+  try {
+    audio_read(path.string());
+  } catch (const emofuse::DataError& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+  EXPECT_NE(message.find("chunk 'data'"), std::string::npos) << message;
+  EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+  fs::remove(path);
 }
