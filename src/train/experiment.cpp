@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/digest.h"
 #include "core/error.h"
 #include "core/io.h"
 #include "core/runtime.h"
@@ -144,6 +145,14 @@ void write_bundle_files(const fs::path& partial, const std::string& model_name, 
   y["model"]["name"] = model_name;
   y["model"]["options"] = options.IsDefined() && !options.IsNull() ? YAML::Clone(options) : YAML::Node(YAML::NodeType::Map);
   y["schema"] = schema_to_yaml(schema);
+  // The size and digest of every other file, checked before LibTorch reads them: a corrupt or
+  // swapped weights file then ends in a clear error rather than in LibTorch's archive reader,
+  // which does not guard against corrupt input (it can crash on a damaged weights.pt).
+  for (const auto& entry : fs::directory_iterator(partial)) {
+    const auto name = entry.path().filename().string();
+    y["files"][name]["bytes"] = static_cast<uint64_t>(entry.file_size());
+    y["files"][name]["fnv1a64"] = file_digest(entry.path().string());
+  }
   std::ostringstream out;
   out << y << "\n";
   // model.yaml last: its presence marks a complete bundle.
@@ -173,6 +182,44 @@ void save_model_bundle(const std::string& dir, const std::string& model_name, co
   fs::rename(partial, final_dir);
 }
 
+namespace {
+
+// Checks the files a bundle's model.yaml lists (`files: {name: {bytes, fnv1a64}}`) against the
+// folder; an absent one is left to the reader that needs it (which names what it is for).
+// Bundles written before the list existed have none and are read as before.
+void verify_bundle_files(const std::string& dir, const YAML::Node& files, const std::string& yaml_path) {
+  if (!files) return;
+  if (!files.IsMap()) throw DataError(yaml_path, "field 'files'", "expected a map of file name to {bytes, fnv1a64}");
+  for (const auto& kv : files) {
+    const auto name = kv.first.as<std::string>();
+    const auto path = (fs::path(dir) / name).string();
+    if (name.find('/') != std::string::npos || name == "." || name == "..") {
+      throw DataError(yaml_path, "field 'files." + name + "'", "not a file name");
+    }
+    uint64_t bytes = 0;
+    std::string digest;
+    try {
+      bytes = kv.second["bytes"].as<uint64_t>();
+      digest = kv.second["fnv1a64"].as<std::string>();
+    } catch (const YAML::Exception&) {
+      throw DataError(yaml_path, "field 'files." + name + "'", "expected {bytes: <count>, fnv1a64: <16 hex digits>}");
+    }
+    if (!fs::exists(path)) continue;  // the reader that needs it says what is missing
+    if (!fs::is_regular_file(path)) throw DataError(path, "", "not a regular file");
+    if (fs::file_size(path) != bytes) {
+      throw DataError(path, "", "holds " + std::to_string(fs::file_size(path)) + " bytes, model.yaml records " +
+                                    std::to_string(bytes) + " (truncated, or from another bundle)");
+    }
+    const auto actual = file_digest(path);
+    if (actual != digest) {
+      throw DataError(path, "", "content digest " + actual + " differs from the " + digest +
+                                    " model.yaml records (corrupt, or from another bundle)");
+    }
+  }
+}
+
+}  // namespace
+
 ModelBundle load_model_bundle(const std::string& dir) {
   const auto yaml_path = (fs::path(dir) / "model.yaml").string();
   if (!fs::exists(yaml_path)) throw DataError(dir, "", "not a model bundle (no model.yaml)");
@@ -192,6 +239,7 @@ ModelBundle load_model_bundle(const std::string& dir) {
   b.estimator = entry.build(b.schema, b.model_options);
   const auto weights = (fs::path(dir) / "weights.pt").string();
   if (!fs::exists(weights)) throw DataError(weights, "", "file not found");
+  verify_bundle_files(dir, y["files"], yaml_path);
   b.estimator->load(weights);
   const auto standardizer = (fs::path(dir) / "standardizer.pt").string();
   torch::serialize::InputArchive archive;

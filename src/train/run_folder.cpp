@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
+#include "core/digest.h"
 #include "core/error.h"
 #include "core/io.h"
 
@@ -32,41 +33,6 @@ const std::vector<std::string>& excluded_config_fields() {
 bool is_loader_file(const fs::path& name) {
   return name == "tokenizer.model" || name == "tokenizer.vocab";
 }
-
-// FNV-1a, 64 bits: a fast, stable digest (not cryptographic; it guards against mix-ups, not attacks).
-class Fnv1a {
- public:
-  void add(const void* data, size_t size) {
-    const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < size; ++i) {
-      hash_ ^= p[i];
-      hash_ *= 1099511628211ull;
-    }
-  }
-  void add(const std::string& text) {
-    const uint64_t size = text.size();
-    add(&size, sizeof(size));
-    add(text.data(), text.size());
-  }
-  void add(const torch::Tensor& tensor) {
-    if (!tensor.defined()) {
-      add(std::string("undefined"));
-      return;
-    }
-    auto t = tensor.contiguous().cpu();
-    add(std::string(c10::toString(t.scalar_type())));
-    for (auto s : t.sizes()) add(&s, sizeof(s));
-    add(t.data_ptr(), t.nbytes());
-  }
-  std::string hex() const {
-    char buf[17];
-    std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(hash_));
-    return buf;
-  }
-
- private:
-  uint64_t hash_ = 1469598103934665603ull;
-};
 
 void flatten(const YAML::Node& node, const std::string& key, FingerprintFields& out) {
   switch (node.Type()) {
@@ -184,7 +150,7 @@ FingerprintFields data_fingerprint(const YAML::Node& data_section, const data::M
     }
   }
   fields["data.samples"] = std::to_string(dataset.size());
-  Fnv1a content;
+  Fnv1aDigest content;
   for (int64_t m = 0; m < dataset.num_modalities(); ++m) {
     const auto& spec = dataset.modality(m);
     content.add(spec.name);
@@ -204,7 +170,7 @@ FingerprintFields data_fingerprint(const YAML::Node& data_section, const data::M
 }
 
 std::string fingerprint_hash(const FingerprintFields& fields) {
-  Fnv1a h;
+  Fnv1aDigest h;
   for (const auto& [key, value] : fields) {
     h.add(key);
     h.add(value);

@@ -726,6 +726,25 @@ std::vector<BadInputCase> all_cases() {
                  return eval_of(d / "model", d);
                },
                1, {"weights.pt"}});
+  c.push_back({"BundleWeightsOneByteChanged",
+               [](P d) {
+                 copy_bundle(d / "model");
+                 auto bytes = read_file((d / "model" / "weights.pt").string());
+                 bytes[bytes.size() / 2] ^= 0x20;  // same size: only the digest tells
+                 write_file((d / "model" / "weights.pt").string(), bytes);
+                 return eval_of(d / "model", d);
+               },
+               1, {"weights.pt", "digest", "model.yaml records"}});
+  c.push_back({"BundleWithoutDigestsAccepts",  // written before model.yaml listed its files
+               [](P d) {
+                 copy_bundle(d / "model");
+                 auto yaml = read_file((d / "model" / "model.yaml").string());
+                 const auto files = yaml.find("\nfiles:");
+                 EXPECT_NE(files, std::string::npos);
+                 write_file((d / "model" / "model.yaml").string(), yaml.substr(0, files + 1));
+                 return eval_of(d / "model", d);
+               },
+               0, {}, {}});
   c.push_back({"BundleStandardizerMissing",
                [](P d) {
                  copy_bundle(d / "model");
