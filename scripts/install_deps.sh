@@ -13,6 +13,7 @@ packages=(
   libcli11-dev libyaml-cpp-dev nlohmann-json3-dev libfmt-dev
   libsentencepiece-dev libsndfile1-dev  # text and audio (audio also uses libfftw3-dev, below)
   libfftw3-dev libliquid-dev  # signal processing
+  clang-14 libclang-rt-14-dev # the ASan+UBSan build and the libFuzzer targets (docs/robustness.md)
 )
 
 missing=()

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <mutex>
 
 #include "core/error.h"
@@ -174,30 +175,34 @@ void reject_truncated_wav(const std::string& path) {
 AudioSignal audio_read(const std::string& path) {
   reject_truncated_wav(path);
   SF_INFO info{};
-  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
+  // Closed on every path, exceptions included.
+  const std::unique_ptr<SNDFILE, int (*)(SNDFILE*)> file(sf_open(path.c_str(), SFM_READ, &info),
+                                                         &sf_close);
   if (!file) throw DataError(path, "", std::string("cannot read audio: ") + sf_strerror(nullptr));
   // A corrupt header can claim any rate; the frame, window and pitch-lag sizes grow with it (YIN's
   // cost with its square), so an absurd rate would make feature extraction run for hours.
   // 384 kHz is the highest rate of common recording formats.
   constexpr int kMaxSamplingRate = 384000;
   if (info.samplerate <= 0 || info.samplerate > kMaxSamplingRate) {
-    sf_close(file);
     throw DataError(path, "field 'samplerate'",
                     "sampling rate " + std::to_string(info.samplerate) + " Hz outside 1.." +
                         std::to_string(kMaxSamplingRate) + " Hz (corrupt header?)");
   }
-  std::vector<float> interleaved(static_cast<size_t>(info.frames) * info.channels);
-  const sf_count_t read = sf_readf_float(file, interleaved.data(), info.frames);
-  sf_close(file);
-  if (read <= 0) throw DataError(path, "", "no audio frames");
+  // Read in blocks rather than allocating info.frames up front: a FLAC stream that does not state
+  // its length (or a corrupt header) announces up to SF_COUNT_MAX frames.
+  constexpr sf_count_t kBlockFrames = 4096;
+  std::vector<float> block(static_cast<size_t>(kBlockFrames) * info.channels);
   AudioSignal signal;
   signal.sampling_rate = info.samplerate;
-  signal.samples.resize(static_cast<size_t>(read));
-  for (sf_count_t i = 0; i < read; ++i) {
-    double sum = 0.0;
-    for (int c = 0; c < info.channels; ++c) sum += interleaved[i * info.channels + c];
-    signal.samples[i] = static_cast<float>(sum / info.channels);
+  sf_count_t read = 0;
+  while ((read = sf_readf_float(file.get(), block.data(), kBlockFrames)) > 0) {
+    for (sf_count_t i = 0; i < read; ++i) {
+      double sum = 0.0;
+      for (int c = 0; c < info.channels; ++c) sum += block[i * info.channels + c];
+      signal.samples.push_back(static_cast<float>(sum / info.channels));
+    }
   }
+  if (signal.samples.empty()) throw DataError(path, "", "no audio frames");
   return signal;
 }
 

@@ -417,11 +417,28 @@ torch::Tensor column_major_to_tensor(const void* data, int64_t rows, int64_t col
   return out;
 }
 
+// True when `path` carries the HDF5 signature where a MATLAB 7.3 file has it: after its
+// 512-byte user block (HDF5 also allows 0, 1024, 2048, ... bytes).
+bool has_hdf5_signature(const std::string& path) {
+  static const std::string kSignature("\x89HDF\r\n\x1a\n", 8);
+  std::ifstream in(path, std::ios::binary);
+  const uint64_t size = std::filesystem::file_size(path);
+  for (uint64_t at = 0; at + kSignature.size() <= size; at = at == 0 ? 512 : 2 * at) {
+    if (read_at(in, at, kSignature.size()) == kSignature) return true;
+  }
+  return false;
+}
+
 // Variable names of any .mat file, after the structure checks of its version (level 5 walk,
-// version 4 walk; 7.3 files are HDF5, checked by the HDF5 library under matio).
+// version 4 walk; 7.3 files are HDF5, checked by the HDF5 library under matio). A file that is
+// none of these is refused here: matio would try it as version 4 and allocate whatever sizes its
+// first bytes spell (a 28-byte file made it allocate 1.8 GB).
 std::vector<std::string> checked_names(const std::string& path, const MatScan& scan) {
   if (scan.level5) return element_names(scan);
   if (auto v4 = scan_mat4(path)) return *v4;
+  if (!has_hdf5_signature(path)) {
+    throw DataError(path, "", "not a MATLAB .mat file (no level 5 header, version 4 matrix header or 7.3 HDF5 signature)");
+  }
   return names_from_matio(path);
 }
 

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <regex>
 #include <sstream>
@@ -66,6 +67,17 @@ NpyArray read_npy(const std::string& path) {
                     "unsupported format version " + std::to_string(version[0]) + "." +
                         std::to_string(version[1]) + " (expected 1-3)");
   }
+  // Sizes announced by the file are checked against what the file holds before anything is
+  // allocated: a corrupt length field must not cost gigabytes.
+  const auto here = in.tellg();
+  in.seekg(0, std::ios::end);
+  const uint64_t left = static_cast<uint64_t>(in.tellg() - here);
+  in.seekg(here);
+  if (header_len > left) {
+    throw DataError(path, "header",
+                    "file ends inside the header (" + std::to_string(header_len) +
+                        " bytes announced, " + std::to_string(left) + " left)");
+  }
   std::string header(header_len, '\0');
   if (!in.read(header.data(), header_len)) {
     throw DataError(
@@ -111,7 +123,22 @@ NpyArray read_npy(const std::string& path) {
     array.shape.push_back(dim);
   }
 
-  const int64_t count = array.numel();
+  // Number of values, checked against the bytes left before anything is allocated: a corrupt
+  // shape must neither overflow nor cost gigabytes.
+  const uint64_t data_left = left - header_len;
+  uint64_t count = 1;
+  for (const int64_t dim : array.shape) {
+    if (__builtin_mul_overflow(count, static_cast<uint64_t>(dim), &count) ||
+        count > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / item_size) {
+      throw DataError(path, "field 'shape'", shape_text + " holds more values than any file can");
+    }
+  }
+  if (count * item_size > data_left) {
+    throw DataError(path, "data",
+                    "expected " + std::to_string(count) + " values of " +
+                        std::to_string(item_size) + " bytes, file is shorter (" +
+                        std::to_string(data_left) + " bytes of data)");
+  }
   std::vector<char> raw(static_cast<size_t>(count) * item_size);
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size()))) {
     throw DataError(path, "data",
@@ -120,7 +147,7 @@ NpyArray read_npy(const std::string& path) {
   }
   if (!host_is_little_endian()) throw Error("read_npy: big-endian hosts are not supported");
   array.data.resize(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i) {
+  for (uint64_t i = 0; i < count; ++i) {
     if (item_size == 4) {
       float v;
       std::memcpy(&v, raw.data() + i * 4, 4);

@@ -224,3 +224,30 @@ TEST(AudioRead, RejectsTruncatedWav) {
   EXPECT_NE(message.find("truncated"), std::string::npos) << message;
   fs::remove(path);
 }
+
+// A 67-byte FLAC stream that does not state its length (found by fuzz_wav): libsndfile announces
+// an unbounded frame count; audio_read used to allocate that up front (std::bad_alloc or
+// length_error, and the open file leaked). It now reads in blocks and reports the empty stream.
+TEST(AudioRead, FlacWithoutLengthReadInBlocks) {
+  const auto path =
+      fs::temp_directory_path() / ("emofuse_audio_flac_" + std::to_string(::getpid()) + ".flac");
+  const std::string hex =
+      "664c6143000000221000100000059d00059d01f400f000000000000000000000000000000000000000000000ac07"
+      "1dd092b80b62af0061c798594d7a909f7200000000";
+  std::string bytes;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    bytes.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  std::string message;
+  try {
+    audio_read(path.string());
+  } catch (const emofuse::DataError& e) {
+    message = e.what();
+  }
+  fs::remove(path);
+  EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+}

@@ -7,6 +7,7 @@
 #include <matio.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -383,4 +384,21 @@ TEST(MatTruncation, EmptyAndHeaderOnlyFilesAreNamed) {
   fs::resize_file(path, 100);
   EXPECT_THAT(message_of<DataError>([&] { read_mat_matrix(path, "x"); }),
               HasSubstr("e.mat: truncated: 100 bytes, shorter than the 128-byte header"));
+}
+
+// A file with neither a level 5 header, a version 4 matrix header nor an HDF5 signature used to
+// go to matio, whose version 4 reader allocated what the first bytes spelled: these 28 bytes
+// (found by fuzz_ldl_mat) made it allocate 1.8 GB before failing. It is refused before matio.
+TEST(MatFormat, FileOfNoMatVersionIsRefusedBeforeMatio) {
+  testutil::TempDir dir;
+  const auto path = dir.file("junk.mat");
+  const unsigned char bytes[] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x32, 0x2e, 0x30, 0x20, 0x4d, 0x41,
+                                 0x69, 0x6c, 0x65, 0x8f, 0x2c, 0x65, 0x8f, 0x2c, 0x20, 0xf0, 0xd0, 0xa2, 0x25, 0x69};
+  testutil::write_file(path, std::string(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+  for (auto read : std::vector<std::function<void()>>{[&] { read_mat_matrix(path, "labels"); },
+                                                      [&] { mat_variable_names(path); }}) {
+    EXPECT_THAT(message_of<DataError>(read),
+                HasSubstr("junk.mat: not a MATLAB .mat file (no level 5 header, version 4 matrix header or 7.3 HDF5 "
+                          "signature)"));
+  }
 }

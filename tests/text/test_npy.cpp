@@ -104,3 +104,34 @@ TEST(Npy, ClearErrors) {
   EXPECT_NE(error_of(path).find(path.string()), std::string::npos);
   fs::remove(path);
 }
+
+// Sizes announced by a corrupt file are checked against the file before anything is allocated
+// (found by fuzz_npy: a 4 GiB header length, and a shape whose product overflows int64).
+TEST(Npy, AnnouncedSizesCheckedAgainstTheFile) {
+  const auto path = temp_file("huge.npy");
+  {
+    // Version 2.0: a 4-byte header length, here 0xFFFFFFF0, followed by 10 bytes.
+    std::ofstream out(path, std::ios::binary);
+    out.write("\x93NUMPY\x02\x00\xF0\xFF\xFF\xFF", 12);
+    out << "{'descr': ";
+  }
+  EXPECT_NE(error_of(path).find("4294967280 bytes announced, 10 left"), std::string::npos)
+      << error_of(path);
+  EXPECT_NE(error_of(path).find(path.string()), std::string::npos);
+
+  const std::string eight_bytes(8, '\0');
+  write_raw_npy(path,
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
+                eight_bytes);
+  EXPECT_NE(error_of(path).find("field 'shape': (4294967296, 4294967296) holds more values"),
+            std::string::npos)
+      << error_of(path);
+
+  write_raw_npy(path, "{'descr': '<f8', 'fortran_order': False, 'shape': (100000000, 3), }",
+                eight_bytes);
+  EXPECT_NE(error_of(path).find("data: expected 300000000 values of 8 bytes, file is shorter (8 "
+                                "bytes of data)"),
+            std::string::npos)
+      << error_of(path);
+  fs::remove(path);
+}
