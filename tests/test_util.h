@@ -1,7 +1,10 @@
 // Shared helpers for the tests: temporary folders and the real-data folder.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -33,6 +36,22 @@ void write_file(const std::string& path, const std::string& text);
 
 /// Reads the whole file at `path` ("" when it cannot be opened).
 std::string read_file(const std::string& path);
+
+/// The message of the exception of type E that `body` throws; records a test failure (and
+/// returns what it has) when `body` throws another type or nothing.
+template <typename E, typename F>
+std::string error_message(F body) {
+  try {
+    body();
+  } catch (const E& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "wrong exception type: " << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no exception thrown";
+  return "";
+}
 
 /// What a finished child process left: its exit code (128 + N when killed by signal N), stdout,
 /// stderr, and whether it was killed for running past its time limit.

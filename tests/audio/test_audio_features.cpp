@@ -9,6 +9,7 @@
 
 #include "audio/audio_features.h"
 #include "core/error.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 using namespace emofuse::audio;
@@ -193,12 +194,8 @@ TEST(AudioRead, RejectsAbsurdSamplingRate) {
     std::ofstream out(path, std::ios::binary);
     out.write(wav.data(), static_cast<std::streamsize>(wav.size()));
   }
-  std::string message;
-  try {
-    audio_read(path.string());
-  } catch (const emofuse::DataError& e) {
-    message = e.what();
-  }
+  const std::string message =
+      emofuse::testutil::error_message<emofuse::DataError>([&] { audio_read(path.string()); });
   fs::remove(path);
   EXPECT_NE(message.find(path.string()), std::string::npos) << message;
   EXPECT_NE(message.find("field 'samplerate'"), std::string::npos) << message;
@@ -213,12 +210,8 @@ TEST(AudioRead, RejectsTruncatedWav) {
   audio_write(path.string(), tone(440.0, 0.25, 16000, 0.3));
   EXPECT_EQ(audio_read(path.string()).samples.size(), 4000u);  // whole file: accepted
   fs::resize_file(path, fs::file_size(path) - 100);
-  std::string message;
-  try {
-    audio_read(path.string());
-  } catch (const emofuse::DataError& e) {
-    message = e.what();
-  }
+  const std::string message =
+      emofuse::testutil::error_message<emofuse::DataError>([&] { audio_read(path.string()); });
   EXPECT_NE(message.find(path.string()), std::string::npos) << message;
   EXPECT_NE(message.find("chunk 'data'"), std::string::npos) << message;
   EXPECT_NE(message.find("truncated"), std::string::npos) << message;
@@ -242,12 +235,8 @@ TEST(AudioRead, FlacWithoutLengthReadInBlocks) {
     std::ofstream out(path, std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
-  std::string message;
-  try {
-    audio_read(path.string());
-  } catch (const emofuse::DataError& e) {
-    message = e.what();
-  }
+  const std::string message =
+      emofuse::testutil::error_message<emofuse::DataError>([&] { audio_read(path.string()); });
   fs::remove(path);
   EXPECT_NE(message.find(path.string()), std::string::npos) << message;
 }

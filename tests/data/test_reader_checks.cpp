@@ -30,19 +30,6 @@ namespace fs = std::filesystem;
 namespace {
 
 // Runs `body`, expects exception type E and returns its message ("" when none was thrown).
-template <typename E, typename F>
-std::string message_of(F body) {
-  try {
-    body();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no exception thrown";
-  return "";
-}
 
 void cut_end(const std::string& path, uintmax_t bytes) { fs::resize_file(path, fs::file_size(path) - bytes); }
 
@@ -70,7 +57,7 @@ TEST(MatTruncation, DmerSubjectCutAtTheEndIsRejected) {
       write_subject(path, compress);
       ASSERT_EQ(load_dmer(dir.path()).size(), 4) << "the complete file must load";
       cut_end(path, cut);
-      const auto msg = message_of<DataError>([&] { load_dmer(dir.path()); });
+      const auto msg = testutil::error_message<DataError>([&] { load_dmer(dir.path()); });
       EXPECT_THAT(msg, HasSubstr("S01.mat: field 'dis_label': truncated")) << "compress " << compress << " cut " << cut;
     }
   }
@@ -85,7 +72,7 @@ TEST(MatTruncation, SyntheticDmerCohortCutAtTheEndIsRejected) {
   write_synthetic_dmer(make_synthetic_cohort(o), dir.path());
   ASSERT_EQ(load_dmer(dir.path()).size(), 2 * 3 * 2);
   cut_end(dir.file("S02.mat"), 8);
-  EXPECT_THAT(message_of<DataError>([&] { load_dmer(dir.path()); }), HasSubstr("S02.mat: field 'dis_label': truncated"));
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }), HasSubstr("S02.mat: field 'dis_label': truncated"));
 }
 
 TEST(MatTruncation, LdlFileCutAtTheEndIsRejected) {
@@ -99,10 +86,10 @@ TEST(MatTruncation, LdlFileCutAtTheEndIsRejected) {
                          compress);
       ASSERT_EQ(load_ldl_mat(path).size(), 50);
       cut_end(path, cut);
-      EXPECT_THAT(message_of<DataError>([&] { load_ldl_mat(path); }), HasSubstr("cut.mat: field 'labels': truncated"))
+      EXPECT_THAT(testutil::error_message<DataError>([&] { load_ldl_mat(path); }), HasSubstr("cut.mat: field 'labels': truncated"))
           << "compress " << compress << " cut " << cut;
       // Reading the intact first variable of a truncated file fails as well.
-      EXPECT_THAT(message_of<DataError>([&] { read_mat_matrix(path, "features"); }), HasSubstr("truncated"));
+      EXPECT_THAT(testutil::error_message<DataError>([&] { read_mat_matrix(path, "features"); }), HasSubstr("truncated"));
     }
   }
 }
@@ -122,7 +109,7 @@ TEST(MatMissingVariable, ListsTheVariablesTheFileHolds) {
   testutil::TempDir dir;
   const auto path = dir.file("no_labels.mat");
   write_mat_matrices(path, {{"features", ldl_features()}, {"targets", ldl_labels()}});
-  const auto msg = message_of<DataError>([&] { load_ldl_mat(path); });
+  const auto msg = testutil::error_message<DataError>([&] { load_ldl_mat(path); });
   EXPECT_THAT(msg, HasSubstr("no_labels.mat: field 'labels': variable missing; the file holds 'features', 'targets'"));
   EXPECT_THAT(msg, Not(HasSubstr("truncated")));
 }
@@ -130,7 +117,7 @@ TEST(MatMissingVariable, ListsTheVariablesTheFileHolds) {
 TEST(MatMissingVariable, FolderNamedLikeAMatFileIsNotAFile) {
   testutil::TempDir dir;
   fs::create_directories(dir.file("folder.mat"));
-  EXPECT_THAT(message_of<DataError>([&] { load_ldl_mat(dir.file("folder.mat")); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_ldl_mat(dir.file("folder.mat")); }),
               HasSubstr("folder.mat: not a regular file"));
 }
 
@@ -139,7 +126,7 @@ TEST(DmerValues, SingleClassDisLabelIsRejected) {
   write_mat_matrices(dir.file("S01.mat"), {{"feas", torch::zeros({2, 913})},
                                            {"vids", torch::ones({2, 1})},
                                            {"dis_label", torch::ones({1, 1})}});
-  EXPECT_THAT(message_of<DataError>([&] { load_dmer(dir.path()); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }),
               HasSubstr("S01.mat: field 'dis_label': expected at least 2 emotion columns, got 1"));
 }
 
@@ -148,7 +135,7 @@ TEST(DmerValues, FractionalClipIdIsRejectedNotRounded) {
   write_mat_matrices(dir.file("S01.mat"), {{"feas", torch::zeros({2, 913})},
                                            {"vids", torch::tensor({{1.0}, {1.5}})},
                                            {"dis_label", torch::ones({2, 10})}});
-  EXPECT_THAT(message_of<DataError>([&] { load_dmer(dir.path()); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }),
               HasSubstr("S01.mat: field 'vids' row 2: clip index 1.5 is not an integer"));
 }
 
@@ -158,11 +145,11 @@ TEST(DmerValues, EmptySubjectAndFolderNamedLikeASubjectAreRejected) {
   write_mat_matrices(dir.file("S02.mat"), {{"feas", torch::zeros({0, 913})},
                                            {"vids", torch::zeros({0, 1})},
                                            {"dis_label", torch::ones({2, 10})}});
-  EXPECT_THAT(message_of<DataError>([&] { load_dmer(dir.path()); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }),
               HasSubstr("S02.mat: field 'feas': no rows: the subject has no samples"));
   fs::remove(dir.file("S02.mat"));
   fs::create_directories(dir.file("S03.mat"));
-  EXPECT_THAT(message_of<DataError>([&] { load_dmer(dir.path()); }), HasSubstr("S03.mat: not a regular file"));
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }), HasSubstr("S03.mat: not a regular file"));
 }
 
 TEST(DmerValues, FeatureTooLargeForFloat32IsNamed) {
@@ -170,7 +157,7 @@ TEST(DmerValues, FeatureTooLargeForFloat32IsNamed) {
   auto feas = torch::zeros({2, 913}, torch::kFloat64);
   feas[1][4] = 1e300;
   write_mat_matrices(dir.file("S01.mat"), {{"feas", feas}, {"vids", torch::ones({2, 1})}, {"dis_label", torch::ones({1, 10})}});
-  EXPECT_THAT(message_of<DataError>([&] { load_dmer(dir.path()); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }),
               HasSubstr("S01.mat: field 'feas' row 2 column 5: value 1e+300 does not fit a 32-bit float"));
 }
 
@@ -181,15 +168,15 @@ TEST(CsvValues, HugeFiniteValueDoesNotFitFloat32) {
   YAML::Node data = YAML::Load("{format: csv, path: f.csv, subject_column: subject, label_column: label, "
                                "modalities: [{name: eda, prefix: EDA_}]}");
   data["path"] = dir.file("f.csv");
-  const auto msg = message_of<DataError>([&] { load_data(data, 0); });
+  const auto msg = testutil::error_message<DataError>([&] { load_data(data, 0); });
   EXPECT_THAT(msg, HasSubstr("f.csv: line 3, column 'EDA_a': value '1e300' does not fit a 32-bit float"));
   EXPECT_THAT(msg, Not(HasSubstr("not finite")));
 }
 
 TEST(CsvValues, DoubleOverflowIsNamedAndUnderflowReadsAsZero) {
-  EXPECT_THAT(message_of<DataError>([] { parse_number("1e400", "f.csv", 3, "x"); }),
+  EXPECT_THAT(testutil::error_message<DataError>([] { parse_number("1e400", "f.csv", 3, "x"); }),
               HasSubstr("f.csv: line 3, column 'x': value '1e400' does not fit a 64-bit float"));
-  EXPECT_THAT(message_of<DataError>([] { parse_number("nan", "f.csv", 3, "x"); }),
+  EXPECT_THAT(testutil::error_message<DataError>([] { parse_number("nan", "f.csv", 3, "x"); }),
               HasSubstr("f.csv: line 3, column 'x': expected a finite number, got 'nan' (NaN or Inf)"));
   EXPECT_NEAR(parse_number("1e-400", "f.csv", 3, "x"), 0.0, 1e-300);
 }
@@ -204,10 +191,10 @@ TEST(CsvValues, FractionalTrialAndEmptySubjectAreRejected) {
   EXPECT_EQ(d.trials()[1].item<int64_t>(), d.trials()[2].item<int64_t>()) << "2.0 and 2 are one trial";
   EXPECT_EQ(d.trials()[3].item<int64_t>(), 2);
   testutil::write_file(dir.file("f.csv"), "subject,trial,label,EDA_a\ns1,1,a,1\ns1,1.5,b,2\n");
-  EXPECT_THAT(message_of<DataError>([&] { load_data(data, 0); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }),
               HasSubstr("f.csv: line 3, column 'trial': id '1.5' is a number but not an integer"));
   testutil::write_file(dir.file("f.csv"), "subject,trial,label,EDA_a\ns1,1,a,1\n,2,b,2\n");
-  EXPECT_THAT(message_of<DataError>([&] { load_data(data, 0); }), HasSubstr("f.csv: line 3, column 'subject': empty id"));
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }), HasSubstr("f.csv: line 3, column 'subject': empty id"));
 }
 
 TEST(CsvValues, SingleClassIsRejected) {
@@ -216,11 +203,11 @@ TEST(CsvValues, SingleClassIsRejected) {
   YAML::Node data = YAML::Load("{format: csv, subject_column: subject, label_column: label, "
                                "modalities: [{name: eda, prefix: EDA_}]}");
   data["path"] = dir.file("f.csv");
-  EXPECT_THAT(message_of<DataError>([&] { load_data(data, 0); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }),
               HasSubstr("f.csv: column 'label': holds a single label ('a')"));
   data.remove("label_column");
   data["distribution_columns"] = std::vector<std::string>{"p"};
-  EXPECT_THAT(message_of<OptionError>([&] { load_data(data, 0); }),
+  EXPECT_THAT(testutil::error_message<OptionError>([&] { load_data(data, 0); }),
               HasSubstr("data.distribution_columns': lists 1 column"));
 }
 
@@ -242,15 +229,15 @@ TEST(DeapValues, SubjectIdsOutsideOneToThirtyTwoAreRejected) {
   ASSERT_EQ(load_deap(dir.path(), "valence").size(), 2);
   for (const std::string id : {"0", "99", "-5"}) {
     write_deap(dir.path(), "1\t1\r\n" + id + "\t1\r\n", "1\t2\r\n2\t1\r\n");
-    EXPECT_THAT(message_of<DataError>([&] { load_deap(dir.path(), "valence"); }),
+    EXPECT_THAT(testutil::error_message<DataError>([&] { load_deap(dir.path(), "valence"); }),
                 HasSubstr("subject_video.txt: line 2, column 1 (subject): subject id " + id +
                           " outside the valid range 1..32"));
   }
   write_deap(dir.path(), "1\t1\r\n1.5\t1\r\n", "1\t2\r\n2\t1\r\n");
-  EXPECT_THAT(message_of<DataError>([&] { load_deap(dir.path(), "valence"); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_deap(dir.path(), "valence"); }),
               HasSubstr("subject_video.txt: line 2, column 1 (subject): expected an integer subject id, got '1.5'"));
   write_deap(dir.path(), "1\t1\r\n2\t1\r\n", "1\t2\r\n1.5\t1\r\n");
-  EXPECT_THAT(message_of<DataError>([&] { load_deap(dir.path(), "valence"); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_deap(dir.path(), "valence"); }),
               HasSubstr("valence_arousal_label.txt: line 2, column 1 (valence): expected an integer label, got '1.5'"));
 }
 
@@ -258,10 +245,10 @@ TEST(WesadFeatureValues, FractionalLabelIsRejectedNotTruncated) {
   testutil::TempDir dir;
   const std::string header = "i,EDA_std,BVP_std,TEMP_std,Resp_std,ACC_x_std,net_acc_std,subject,label\n";
   testutil::write_file(dir.file("w.csv"), header + "0,1,1,1,1,1,1,2,0\n1,1,1,1,1,1,1,2,1.5\n");
-  EXPECT_THAT(message_of<DataError>([&] { load_wesad_features(dir.file("w.csv"), "informative"); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_wesad_features(dir.file("w.csv"), "informative"); }),
               HasSubstr("w.csv: line 3, column 'label': expected 0, 1 or 2, got '1.5'"));
   testutil::write_file(dir.file("w.csv"), header + "0,1,1,1,1,1,1,2,0\n1,1,1,1,1,1,1,2.5,1\n");
-  EXPECT_THAT(message_of<DataError>([&] { load_wesad_features(dir.file("w.csv"), "informative"); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_wesad_features(dir.file("w.csv"), "informative"); }),
               HasSubstr("w.csv: line 3, column 'subject': expected an integer subject id, got '2.5'"));
 }
 
@@ -274,7 +261,7 @@ TEST(Renormalise, LdlRowsAreDividedOnlyWhenAsked) {
   write_mat_matrices(path, {{"features", ldl_features()}, {"labels", labels}});
   YAML::Node data = YAML::Load("{format: ldl}");
   data["path"] = path;
-  EXPECT_THAT(message_of<DataError>([&] { load_data(data, 0); }), HasSubstr("fgnet.mat: field 'labels' row 0: sums to 4"));
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }), HasSubstr("fgnet.mat: field 'labels' row 0: sums to 4"));
   data["renormalise"] = true;
   validate_data_options(data);
   ::testing::internal::CaptureStderr();
@@ -287,7 +274,7 @@ TEST(Renormalise, LdlRowsAreDividedOnlyWhenAsked) {
   // A row summing to zero cannot be renormalised.
   labels[2] = torch::zeros({3}, torch::kFloat64);
   write_mat_matrices(path, {{"features", ldl_features()}, {"labels", labels}});
-  EXPECT_THAT(message_of<DataError>([&] { load_data(data, 0); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }),
               HasSubstr("fgnet.mat: field 'labels' row 2: sums to 0"));
 }
 
@@ -297,7 +284,7 @@ TEST(Renormalise, CsvDistributionColumns) {
   YAML::Node data = YAML::Load("{format: csv, subject_column: subject, distribution_columns: [p, q], "
                                "modalities: [{name: eda, prefix: EDA_}]}");
   data["path"] = dir.file("f.csv");
-  EXPECT_THAT(message_of<DataError>([&] { load_data(data, 0); }), HasSubstr("targets row 0: sums to 4"));
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }), HasSubstr("targets row 0: sums to 4"));
   data["renormalise"] = true;
   ::testing::internal::CaptureStderr();
   auto d = load_data(data, 0).dataset;
@@ -305,18 +292,18 @@ TEST(Renormalise, CsvDistributionColumns) {
   EXPECT_NEAR(d.targets()[0][0].item<float>(), 0.5f, 1e-6);
   data.remove("distribution_columns");
   data["label_column"] = "subject";
-  EXPECT_THAT(message_of<OptionError>([&] { load_data(data, 0); }), HasSubstr("renormalise': applies to distribution_columns only"));
+  EXPECT_THAT(testutil::error_message<OptionError>([&] { load_data(data, 0); }), HasSubstr("renormalise': applies to distribution_columns only"));
 }
 
 TEST(Renormalise, OptionIsValidatedBeforeLoading) {
   YAML::Node dmer = YAML::Load("{format: dmer, path: /nonexistent, renormalise: true}");
-  EXPECT_THAT(message_of<OptionError>([&] { validate_data_options(dmer); }),
+  EXPECT_THAT(testutil::error_message<OptionError>([&] { validate_data_options(dmer); }),
               HasSubstr("option 'data.renormalise': does not apply to format dmer"));
   YAML::Node wesad = YAML::Load("{format: wesad_features, renormalise: true}");
-  EXPECT_THAT(message_of<OptionError>([&] { validate_data_options(wesad); }),
+  EXPECT_THAT(testutil::error_message<OptionError>([&] { validate_data_options(wesad); }),
               HasSubstr("option 'data.renormalise': applies to formats ldl and csv"));
   YAML::Node ldl = YAML::Load("{format: ldl, path: x.mat, renormalise: maybe}");
-  EXPECT_THAT(message_of<OptionError>([&] { validate_data_options(ldl); }), HasSubstr("data.renormalise"));
+  EXPECT_THAT(testutil::error_message<OptionError>([&] { validate_data_options(ldl); }), HasSubstr("data.renormalise"));
 }
 
 // The structure checks must not reject valid files: both shared LDL sets (MATLAB-written,
@@ -349,7 +336,7 @@ TEST(MatTruncation, DimensionsLargerThanTheDataAreRejected) {
     f.seekp(128 + 8 + 16 + 8 + 4);
     f.write(reinterpret_cast<const char*>(&cols), 4);
   }
-  EXPECT_THAT(message_of<DataError>([&] { read_mat_matrix(path, "x"); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { read_mat_matrix(path, "x"); }),
               HasSubstr("dims.mat: field 'x': truncated or corrupt: the real part holds 4 values, a 2 x 3 matrix needs 6"));
 }
 
@@ -368,10 +355,10 @@ TEST(MatTruncation, Version4FileCutAtTheEndIsRejected) {
     Mat_Close(mat);
   }
   EXPECT_EQ(read_mat_matrix(path, "x").sum().item<double>(), 66.0);
-  EXPECT_THAT(message_of<DataError>([&] { read_mat_matrix(path, "y"); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { read_mat_matrix(path, "y"); }),
               HasSubstr("v4.mat: field 'y': variable missing; the file holds 'x'"));
   cut_end(path, 8);
-  EXPECT_THAT(message_of<DataError>([&] { read_mat_matrix(path, "x"); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { read_mat_matrix(path, "x"); }),
               HasSubstr("v4.mat: field 'x': truncated: the variable needs 118 bytes, the file ends 8 byte(s) short"));
 }
 
@@ -379,10 +366,10 @@ TEST(MatTruncation, EmptyAndHeaderOnlyFilesAreNamed) {
   testutil::TempDir dir;
   const auto path = dir.file("e.mat");
   testutil::write_file(path, "");
-  EXPECT_THAT(message_of<DataError>([&] { read_mat_matrix(path, "x"); }), HasSubstr("e.mat: empty file"));
+  EXPECT_THAT(testutil::error_message<DataError>([&] { read_mat_matrix(path, "x"); }), HasSubstr("e.mat: empty file"));
   write_mat_matrices(path, {{"x", torch::ones({2, 2})}});
   fs::resize_file(path, 100);
-  EXPECT_THAT(message_of<DataError>([&] { read_mat_matrix(path, "x"); }),
+  EXPECT_THAT(testutil::error_message<DataError>([&] { read_mat_matrix(path, "x"); }),
               HasSubstr("e.mat: truncated: 100 bytes, shorter than the 128-byte header"));
 }
 
@@ -397,7 +384,7 @@ TEST(MatFormat, FileOfNoMatVersionIsRefusedBeforeMatio) {
   testutil::write_file(path, std::string(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
   for (auto read : std::vector<std::function<void()>>{[&] { read_mat_matrix(path, "labels"); },
                                                       [&] { mat_variable_names(path); }}) {
-    EXPECT_THAT(message_of<DataError>(read),
+    EXPECT_THAT(testutil::error_message<DataError>(read),
                 HasSubstr("junk.mat: not a MATLAB .mat file (no level 5 header, version 4 matrix header or 7.3 HDF5 "
                           "signature)"));
   }

@@ -18,6 +18,7 @@
 #include "data/load.h"
 #include "data/synthetic.h"
 #include "test_util.h"
+#include "tiny_experiment.h"
 #include "train/config.h"
 #include "train/experiment.h"
 #include "train/run_folder.h"
@@ -31,29 +32,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Two LOSO folds of a 4-subject cohort, a couple of epochs: well under a second per run.
+// Two LOSO folds of a 4-subject cohort, two epochs: well under a second per run.
 YAML::Node tiny_config(const std::string& model, const std::string& run_dir) {
-  YAML::Node root;
-  root["seed"] = 3;
-  root["threads"] = 1;
-  root["data"]["format"] = "synthetic";
-  root["data"]["subjects"] = 4;
-  root["data"]["clips"] = 6;
-  root["data"]["seconds"] = 3;
-  root["protocol"]["name"] = "loso";
-  root["protocol"]["max_folds"] = 2;
-  root["model"]["name"] = model;
-  root["training"]["epochs"] = 2;
-  root["training"]["batch_size"] = 16;
-  root["training"]["patience"] = 0;
-  root["training"]["progress"] = false;
-  root["output"]["run_dir"] = run_dir;
-  return root;
+  return testutil::tiny_experiment_config(model, run_dir, /*epochs=*/2);
 }
-
-struct SimulatedKill : std::runtime_error {
-  SimulatedKill() : std::runtime_error("killed") {}
-};
 
 RunOptions quiet_options(bool resume = false, bool overwrite = false) {
   RunOptions o;
@@ -74,32 +56,12 @@ ExperimentResult run(const YAML::Node& root, const RunOptions& options) {
 void run_until_fold2_epoch(const YAML::Node& root, int epoch) {
   auto o = quiet_options();
   o.on_epoch_end = [epoch](const std::string& fold, const EpochRecord& r) {
-    if (fold == "S02" && r.epoch + 1 == epoch) throw SimulatedKill();
+    if (fold == "S02" && r.epoch + 1 == epoch) throw testutil::SimulatedKill();
   };
-  EXPECT_THROW(run(root, o), SimulatedKill);
+  EXPECT_THROW(run(root, o), testutil::SimulatedKill);
 }
 
-// The message of the emofuse::Error (of type E) that `f` throws; fails the test otherwise.
-template <typename E>
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "wrong exception type: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no exception";
-  return "";
-}
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);
@@ -134,14 +96,14 @@ TEST(RunFolder, ResumeWithAnotherModelSeedOrEpochsIsRefusedNamingTheFields) {
   ASSERT_TRUE(fs::exists(run_dir + "/fingerprint.json"));
 
   auto other = tiny_config("late_fusion", run_dir);
-  auto msg = error_of<DataError>([&] { run(other, quiet_options(/*resume=*/true)); });
+  auto msg = testutil::error_message<DataError>([&] { run(other, quiet_options(/*resume=*/true)); });
   EXPECT_THAT(msg, HasSubstr(run_dir + "/fingerprint.json: model.name: mlp_early in the run, late_fusion now"));
   EXPECT_THAT(msg, HasSubstr("--overwrite"));
 
   other = tiny_config("mlp_early", run_dir);
   other["seed"] = 4;
   other["training"]["epochs"] = 3;
-  msg = error_of<DataError>([&] { run(other, quiet_options(true)); });
+  msg = testutil::error_message<DataError>([&] { run(other, quiet_options(true)); });
   EXPECT_THAT(msg, HasSubstr("fingerprint.json"));
   EXPECT_THAT(msg, HasSubstr("seed: 3 in the run, 4 now"));
   EXPECT_THAT(msg, HasSubstr("training.epochs: 2 in the run, 3 now"));
@@ -173,7 +135,7 @@ TEST(RunFolder, ResumeOnOtherDataIsRefusedButAMovedDataFolderIsAccepted) {
   // Same names and sizes, other values: the content hash differs.
   o.seed = 9;
   data::write_synthetic_dmer(data::make_synthetic_cohort(o), dir.file("moved"));
-  auto msg = error_of<DataError>([&] { run(root, quiet_options(true)); });
+  auto msg = testutil::error_message<DataError>([&] { run(root, quiet_options(true)); });
   EXPECT_THAT(msg, HasSubstr(dir.file("run/fingerprint.json") + ": data.content_hash: "));
   EXPECT_THAT(msg, HasSubstr("in the run"));
 
@@ -181,7 +143,7 @@ TEST(RunFolder, ResumeOnOtherDataIsRefusedButAMovedDataFolderIsAccepted) {
   const auto size = fs::file_size(dir.file("dmer/S04.mat"));
   fs::remove(dir.file("dmer/S04.mat"));
   root["data"]["path"] = dir.file("dmer");
-  msg = error_of<Error>([&] { run(root, quiet_options(true)); });
+  msg = testutil::error_message<Error>([&] { run(root, quiet_options(true)); });
   EXPECT_THAT(msg, HasSubstr("data.files[S04.mat]: " + std::to_string(size) + " bytes in the run, (absent) now"));
 }
 
@@ -190,12 +152,12 @@ TEST(RunFolder, ResumeWithoutFingerprintIsRefused) {
   const auto run_dir = dir.file("run");
   fs::create_directories(run_dir + "/folds/01_S01");
   testutil::write_file(run_dir + "/config.yaml", "name: old\n");  // an older emofuse's run
-  auto msg = error_of<DataError>([&] { run(tiny_config("mlp_early", run_dir), quiet_options(true)); });
+  auto msg = testutil::error_message<DataError>([&] { run(tiny_config("mlp_early", run_dir), quiet_options(true)); });
   EXPECT_THAT(msg, HasSubstr(run_dir + "/fingerprint.json: missing"));
   EXPECT_THAT(msg, HasSubstr("--overwrite"));
 
   testutil::write_file(run_dir + "/fingerprint.json", "{\"format\": \"emofuse run finger");
-  msg = error_of<DataError>([&] { run(tiny_config("mlp_early", run_dir), quiet_options(true)); });
+  msg = testutil::error_message<DataError>([&] { run(tiny_config("mlp_early", run_dir), quiet_options(true)); });
   EXPECT_THAT(msg, HasSubstr(run_dir + "/fingerprint.json: not a valid run fingerprint"));
 }
 
@@ -205,13 +167,13 @@ TEST(RunFolder, RerunIntoAnEarlierRunIsRefusedUnlessOverwrite) {
   testutil::TempDir dir;
   const auto run_dir = dir.file("run");
   run(tiny_config("mlp_early", run_dir), quiet_options());
-  const auto before = read_text(run_dir + "/metrics.json");
+  const auto before = testutil::read_file(run_dir + "/metrics.json");
 
-  auto msg = error_of<DataError>([&] { run(tiny_config("late_fusion", run_dir), quiet_options()); });
+  auto msg = testutil::error_message<DataError>([&] { run(tiny_config("late_fusion", run_dir), quiet_options()); });
   EXPECT_THAT(msg, HasSubstr(run_dir + ": run folder not empty"));
   EXPECT_THAT(msg, HasSubstr("--resume"));
   EXPECT_THAT(msg, HasSubstr("--overwrite"));
-  EXPECT_EQ(read_text(run_dir + "/metrics.json"), before);  // untouched
+  EXPECT_EQ(testutil::read_file(run_dir + "/metrics.json"), before);  // untouched
 
   // --overwrite clears everything first: a stale fold of the old run is gone.
   fs::create_directories(run_dir + "/folds/07_S07");
@@ -229,7 +191,7 @@ TEST(RunFolder, OverwriteClearsOnlyARunFolder) {
   const auto run_dir = dir.file("notes");
   fs::create_directories(run_dir);
   testutil::write_file(run_dir + "/todo.txt", "keep me");
-  auto msg = error_of<DataError>([&] { run(tiny_config("mlp_early", run_dir), quiet_options(false, true)); });
+  auto msg = testutil::error_message<DataError>([&] { run(tiny_config("mlp_early", run_dir), quiet_options(false, true)); });
   EXPECT_THAT(msg, HasSubstr(run_dir + ": not cleared by --overwrite"));
   EXPECT_TRUE(fs::exists(run_dir + "/todo.txt"));
 }
@@ -272,22 +234,22 @@ TEST(RunFolder, BundleFailingMidwayLeavesTheOldBundleWhole) {
   b["seed"] = 5;
   run(b, quiet_options());
   const auto target = dir.file("a/folds/01_S01/model");
-  const auto old_weights = read_text(target + "/weights.pt");
-  const auto old_standardizer = read_text(target + "/standardizer.pt");
+  const auto old_weights = testutil::read_file(target + "/weights.pt");
+  const auto old_standardizer = testutil::read_file(target + "/standardizer.pt");
   auto other = load_model_bundle(dir.file("b/folds/01_S01/model"));
-  ASSERT_NE(read_text(dir.file("b/folds/01_S01/model/weights.pt")), old_weights);
+  ASSERT_NE(testutil::read_file(dir.file("b/folds/01_S01/model/weights.pt")), old_weights);
   // The extra file is missing, so the save fails after writing new weights and standardiser.
   EXPECT_ANY_THROW(save_model_bundle(target, other.model_name, other.model_options, other.schema, other.standardizer,
                                      *other.estimator, {dir.file("no_such_tokenizer.model")}));
-  EXPECT_EQ(read_text(target + "/weights.pt"), old_weights);
-  EXPECT_EQ(read_text(target + "/standardizer.pt"), old_standardizer);
+  EXPECT_EQ(testutil::read_file(target + "/weights.pt"), old_weights);
+  EXPECT_EQ(testutil::read_file(target + "/standardizer.pt"), old_standardizer);
   EXPECT_NO_THROW(load_model_bundle(target));
   EXPECT_FALSE(fs::exists(target + ".partial"));  // an error (unlike a kill) cleans up after itself
 
   // A successful save replaces the whole bundle and leaves no partial folder.
   save_model_bundle(target, other.model_name, other.model_options, other.schema, other.standardizer,
                     *other.estimator);
-  EXPECT_EQ(read_text(target + "/weights.pt"), read_text(dir.file("b/folds/01_S01/model/weights.pt")));
+  EXPECT_EQ(testutil::read_file(target + "/weights.pt"), testutil::read_file(dir.file("b/folds/01_S01/model/weights.pt")));
   EXPECT_FALSE(fs::exists(target + ".partial"));
 }
 
@@ -299,13 +261,13 @@ TEST(RunFolder, CorruptFoldMetricsIsNamed) {
   const auto root = tiny_config("mlp_early", run_dir);
   run_until_fold2_epoch(root, 1);
   const auto metrics = run_dir + "/folds/01_S01/metrics.json";
-  const auto text = read_text(metrics);
+  const auto text = testutil::read_file(metrics);
   testutil::write_file(metrics, text.substr(0, text.size() / 2));
-  auto msg = error_of<DataError>([&] { run(root, quiet_options(true)); });
+  auto msg = testutil::error_message<DataError>([&] { run(root, quiet_options(true)); });
   EXPECT_THAT(msg, HasSubstr(metrics + ": not valid JSON"));
 
   testutil::write_file(metrics, "{\"fold\": \"S01\"}");
-  msg = error_of<DataError>([&] { run(root, quiet_options(true)); });
+  msg = testutil::error_message<DataError>([&] { run(root, quiet_options(true)); });
   EXPECT_THAT(msg, HasSubstr(metrics + ": field 'metrics': missing"));
 }
 
@@ -318,7 +280,7 @@ TEST(RunFolder, ForeignCheckpointIsNamed) {
   const auto checkpoint = dir.file("a/folds/02_S02/checkpoint.pt");
   ASSERT_TRUE(fs::exists(checkpoint));
   fs::copy_file(dir.file("b/folds/02_S02/checkpoint.pt"), checkpoint, fs::copy_options::overwrite_existing);
-  auto msg = error_of<DataError>([&] { run(a, quiet_options(true)); });
+  auto msg = testutil::error_message<DataError>([&] { run(a, quiet_options(true)); });
   EXPECT_THAT(msg, HasSubstr(checkpoint + ": field 'fold': written for 'late_fusion fold 2/2 (S02)'"));
 
   // Same run name, fold and seed, another model: the tensors do not fit.
@@ -330,7 +292,7 @@ TEST(RunFolder, ForeignCheckpointIsNamed) {
   run_until_fold2_epoch(b, 1);
   fs::copy_file(dir.file("d/folds/02_S02/checkpoint.pt"), dir.file("c/folds/02_S02/checkpoint.pt"),
                 fs::copy_options::overwrite_existing);
-  msg = error_of<DataError>([&] { run(a, quiet_options(true)); });
+  msg = testutil::error_message<DataError>([&] { run(a, quiet_options(true)); });
   EXPECT_THAT(msg, HasSubstr(dir.file("c/folds/02_S02/checkpoint.pt") + ": does not fit this fold's model"));
 }
 
@@ -399,7 +361,7 @@ TEST(KillNine, ResumeAfterSigkillMatchesAnUninterruptedRun) {
   std::string err;
   ASSERT_EQ(run_train(dir.file("reference"), {}, &err), 0) << err;
   const auto reference = without_timings(read_json(root / "reference" / "metrics.json"));
-  const auto reference_predictions = read_text(root / "reference" / "predictions.csv");
+  const auto reference_predictions = testutil::read_file(root / "reference" / "predictions.csv");
   expect_whole_bundles(root / "reference", "reference");
 
   struct KillPoint {
@@ -452,7 +414,7 @@ TEST(KillNine, ResumeAfterSigkillMatchesAnUninterruptedRun) {
       EXPECT_THAT(err, HasSubstr("fold 1/3 (S01): resumed from " + (run_dir / "folds" / "01_S01" / "checkpoint.pt").string()));
     }
     EXPECT_EQ(without_timings(read_json(run_dir / "metrics.json")), reference);
-    EXPECT_EQ(read_text(run_dir / "predictions.csv"), reference_predictions);
+    EXPECT_EQ(testutil::read_file(run_dir / "predictions.csv"), reference_predictions);
     EXPECT_TRUE(partials_under(run_dir).empty()) << partials_under(run_dir).front();
     expect_whole_bundles(run_dir, "after --resume");
   }
@@ -465,7 +427,7 @@ TEST(KillNine, ResumeAfterSigkillMatchesAnUninterruptedRun) {
   }
   ASSERT_EQ(run_train(killed.string(), {"--overwrite"}, &err), 0) << err;
   EXPECT_EQ(without_timings(read_json(killed / "metrics.json")), reference);
-  EXPECT_EQ(read_text(killed / "predictions.csv"), reference_predictions);
+  EXPECT_EQ(testutil::read_file(killed / "predictions.csv"), reference_predictions);
 }
 
 // Refusals of the command line: the exact messages users see, exit code 1, nothing created.

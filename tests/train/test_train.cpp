@@ -8,6 +8,7 @@
 #include "data/load.h"
 #include "models/registry.h"
 #include "test_util.h"
+#include "tiny_experiment.h"
 #include "train/config.h"
 #include "train/experiment.h"
 
@@ -17,27 +18,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Two LOSO folds of a 4-subject cohort, four epochs.
 YAML::Node tiny_config(const std::string& model, const std::string& run_dir) {
-  YAML::Node root;
-  root["seed"] = 3;
-  root["data"]["format"] = "synthetic";
-  root["data"]["subjects"] = 4;
-  root["data"]["clips"] = 6;
-  root["data"]["seconds"] = 3;
-  root["protocol"]["name"] = "loso";
-  root["protocol"]["max_folds"] = 2;
-  root["model"]["name"] = model;
-  root["training"]["epochs"] = 4;
-  root["training"]["batch_size"] = 16;
-  root["training"]["patience"] = 0;
-  root["training"]["progress"] = false;
-  root["output"]["run_dir"] = run_dir;
-  return root;
+  return testutil::tiny_experiment_config(model, run_dir, /*epochs=*/4);
 }
 
-struct SimulatedKill : std::runtime_error {
-  SimulatedKill() : std::runtime_error("killed") {}
-};
+using testutil::SimulatedKill;
 
 }  // namespace
 
