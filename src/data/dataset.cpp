@@ -78,7 +78,7 @@ int64_t renormalise_rows(torch::Tensor& targets, const std::string& source, cons
 
 std::string note_renormalised(const std::string& source, int64_t changed, int64_t rows) {
   std::cerr << "emofuse: note: " << source << ": renormalise: every label row divided by its sum; " << changed
-            << " of " << rows << " rows did not sum to 1 (within 1e-3)\n";
+            << " of " << rows << " rows did not sum to 1 (within " << kRowSumTolerance << ")\n";
   return source + " (renormalised: " + std::to_string(changed) + " of " + std::to_string(rows) +
          " label rows did not sum to 1)";
 }

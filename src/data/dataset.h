@@ -46,16 +46,19 @@ struct DatasetSchema {
   int64_t num_classes() const { return static_cast<int64_t>(class_names.size()); }
 };
 
+/// How far a target row may sum from 1 and still count as a distribution.
+inline constexpr double kRowSumTolerance = 1e-3;
+
 /// Checks that `targets` [N, C] holds finite, non-negative rows summing to one (within `tolerance`).
 /// Throws DataError naming `source` and the first offending row.
 void validate_distributions(const torch::Tensor& targets, const std::string& source,
-                            double tolerance = 1e-3);
+                            double tolerance = kRowSumTolerance);
 
 /// For the `renormalise` data option: divides every row of `targets` [N, C] (finite,
 /// non-negative) by its sum, in place. Throws DataError(source, "<field> row r") for a row summing
 /// to zero or less. Returns how many rows summed to something other than 1 within `tolerance`.
 int64_t renormalise_rows(torch::Tensor& targets, const std::string& source, const std::string& field,
-                         double tolerance = 1e-3);
+                         double tolerance = kRowSumTolerance);
 
 /// Reports a renormalisation on stderr ("emofuse: note: <source>: renormalise: ...") and returns
 /// `source` with a note that keeps it visible wherever the dataset's source is printed.

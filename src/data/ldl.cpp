@@ -11,8 +11,6 @@
 namespace emofuse::data {
 namespace {
 
-constexpr double kRowSumTolerance = 1e-3;
-
 std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return s;
