@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/build_info.h"
 #include "core/error.h"
 #include "core/io.h"
 #include "core/options.h"
@@ -18,6 +19,7 @@
 #include "models/registry.h"
 #include "train/config.h"
 #include "train/experiment.h"
+#include "train/report.h"
 #include "train/run_folder.h"
 
 namespace fs = std::filesystem;
@@ -107,7 +109,9 @@ train::ExperimentConfig resolve_config(const TrainArgs& a, YAML::Node* root_out 
     root["data"]["format"] = a.format;
   }
   if (!root["data"]) root["data"]["format"] = "synthetic";
-  for (const auto& s : a.sets) train::apply_override(root, s);
+  std::vector<std::string> notes;
+  train::apply_overrides(root, a.sets, &notes);
+  for (const auto& n : notes) std::cerr << "note: " << n << "\n";
   if (a.threads_given) root["threads"] = a.threads;
   if (!a.run_dir.empty()) root["output"]["run_dir"] = a.run_dir;
   if (root_out) *root_out = root;
@@ -146,11 +150,13 @@ void register_train_command(CLI::App& app) {
     run.overwrite = a->overwrite;
     run.quiet = a->quiet;
     run.folder = &folder;
+    run.ceiling = loaded.ceiling;
     auto result = train::run_experiment(config, loaded.dataset, run);
     std::cout << "\n" << config.name << " (" << config.protocol.name << ", " << result.folds.size() << " folds)"
               << (result.leaky ? "  ** LEAKY protocol: scores are inflated **" : "") << "\n"
-              << train::format_comparison({result}, loaded.ceiling, all_metric_names(true), false)
-              << "run folder: " << result.run_dir << "\n";
+              << train::format_comparison({result}, loaded.ceiling, all_metric_names(true), false) << "\n"
+              << train::format_paired({result}, result.headline_metric, false)
+              << "run folder: " << result.run_dir << " (summary.md, metrics.json, confusion.csv)\n";
   });
 }
 
@@ -160,8 +166,57 @@ namespace {
 struct ModelDataArgs {
   std::string model, data, format, out;
   std::vector<std::string> sets;
+  std::vector<std::string> subjects;  ///< eval: subjects to score ("all": every row)
   int threads = 0;
 };
+
+// The rows `eval` scores. By default the subjects the bundle's fold held out for testing (recorded
+// in model.yaml), so that a fold's model is never scored on rows it was trained on; --subjects
+// names others, or "all". Throws OptionError when a named subject is not in the data.
+data::MultimodalDataset select_eval_rows(const data::MultimodalDataset& data, const train::ModelBundle& bundle,
+                                         const std::vector<std::string>& requested) {
+  std::vector<std::string> wanted = requested;
+  const bool all = wanted.size() == 1 && wanted.front() == "all";
+  if (wanted.empty()) {
+    if (!bundle.provenance) {
+      std::cerr << "eval: this bundle does not record its test subjects (written by an older emofuse); scoring every "
+                   "row, some of which the model may have been trained on\n";
+      return data;
+    }
+    if (bundle.provenance->test_subjects.empty()) {
+      std::cerr << "eval: this is a model fitted on all subjects of its data (" << bundle.provenance->fold
+                << "); scores on the same data are training scores, not test scores\n";
+      return data;
+    }
+    wanted = bundle.provenance->test_subjects;
+    std::cerr << "eval: scoring the test subjects of fold " << bundle.provenance->fold
+              << " (recorded in the bundle; --subjects all scores every row)\n";
+  }
+  if (all) {
+    if (bundle.provenance && !bundle.provenance->test_subjects.empty()) {
+      std::cerr << "eval: --subjects all: rows of the subjects this fold was trained on are scored too\n";
+    }
+    return data;
+  }
+  std::map<std::string, int64_t> id_of;
+  for (auto id : data.unique_subjects()) id_of[data.subject_name(id)] = id;
+  std::vector<int64_t> rows;
+  auto subjects = data.subjects().contiguous();
+  for (const auto& name : wanted) {
+    auto it = id_of.find(name);
+    if (it == id_of.end()) {
+      std::string known;
+      for (const auto& [n, id] : id_of) known += (known.empty() ? "" : ", ") + n;
+      throw OptionError("--subjects", "subject '" + name + "' is not in " + data.source() + " (subjects: " + known +
+                                          ")" + (requested.empty() ? "; it is a test subject recorded in the bundle: "
+                                                                     "pass --subjects to score others, or all" : ""));
+    }
+    auto mask = (subjects == it->second).nonzero().reshape(-1);
+    for (int64_t i = 0; i < mask.size(0); ++i) rows.push_back(mask[i].item<int64_t>());
+  }
+  std::sort(rows.begin(), rows.end());
+  return data.subset(torch::tensor(rows, torch::kInt64));
+}
 
 data::MultimodalDataset load_for_bundle(const ModelDataArgs& a, const train::ModelBundle& bundle) {
   YAML::Node data = data_section(a.data, a.format);
@@ -170,6 +225,15 @@ data::MultimodalDataset load_for_bundle(const ModelDataArgs& a, const train::Mod
     root["data"] = data;
     train::apply_override(root, s);
     data = root["data"];
+  }
+  // A model trained on features z-scored per subject scores data normalised the same way.
+  if (bundle.provenance && bundle.provenance->normalize_per_subject) {
+    if (data["normalize_per_subject"] && !data["normalize_per_subject"].as<bool>(false)) {
+      throw OptionError("data.normalize_per_subject",
+                        "the model was trained on features z-scored per subject (its model.yaml says so); leave it on");
+    }
+    if (!data["normalize_per_subject"]) std::cerr << "note: features z-scored per subject, as for the model's training\n";
+    data["normalize_per_subject"] = true;
   }
   data::validate_data_options(data);
   auto loaded = data::load_data(data, 0);
@@ -201,10 +265,14 @@ void register_eval_command(CLI::App& app) {
   auto a = std::make_shared<ModelDataArgs>();
   add_model_data_options(cmd, *a);
   cmd->add_option("--out", a->out, "Write the metrics as JSON here");
+  cmd->add_option("--subjects", a->subjects,
+                  "Subjects to score (default: the test subjects of the model's fold, recorded in the bundle; "
+                  "'all': every row)")
+      ->delimiter(',');
   cmd->callback([a] {
     start_runtime(a->threads);
     auto bundle = train::load_model_bundle(a->model);
-    auto data = load_for_bundle(*a, bundle);
+    auto data = select_eval_rows(load_for_bundle(*a, bundle), bundle, a->subjects);
     auto predictions = bundle.estimator->predict(data);
     auto values = metrics::evaluate_predictions(predictions, data.targets(), data.hard_labels());
     std::cout << bundle.model_name << " on " << data.source() << " (" << data.size() << " samples):\n";
@@ -249,6 +317,30 @@ void register_predict_command(CLI::App& app) {
 }
 
 // ------------------------------------------------------------------------------------------ info
+namespace {
+
+// Samples per subject: every subject for small cohorts (or with `all`), else the count, the
+// smallest, median and largest subjects and a pointer to --all-subjects.
+void print_subject_sizes(const data::MultimodalDataset& d, bool all) {
+  constexpr size_t kListedSubjects = 20;
+  std::vector<std::pair<int64_t, std::string>> sizes;  // (samples, subject)
+  for (auto s : d.unique_subjects()) sizes.emplace_back((d.subjects() == s).sum().item<int64_t>(), d.subject_name(s));
+  if (all || sizes.size() <= kListedSubjects) {
+    std::cout << "samples per subject:";
+    for (const auto& [n, name] : sizes) std::cout << " " << name << "=" << n;
+    std::cout << "\n";
+    return;
+  }
+  auto sorted = sizes;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  const auto& median = sorted[sorted.size() / 2];
+  std::cout << "samples per subject: " << sizes.size() << " subjects; fewest " << sorted.front().first << " ("
+            << sorted.front().second << "), median " << median.first << ", most " << sorted.back().first << " ("
+            << sorted.back().second << "); --all-subjects lists every one\n";
+}
+
+}  // namespace
+
 void register_info_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("info", "Describe a dataset (shapes, subjects, class balance) or list models");
   auto a = std::make_shared<TrainArgs>();
@@ -258,7 +350,9 @@ void register_info_command(CLI::App& app) {
   cmd->add_option("--format", a->format, "Data format");
   cmd->add_option("--set", a->sets, "Override a config key");
   cmd->add_flag("--models", *list_models, "List the registered models");
-  cmd->callback([a, list_models] {
+  auto all_subjects = std::make_shared<bool>(false);
+  cmd->add_flag("--all-subjects", *all_subjects, "List every subject's sample count (default: a summary beyond 20)");
+  cmd->callback([a, list_models, all_subjects] {
     if (*list_models) {
       for (const auto& m : models::model_registry()) std::cout << std::left << std::setw(14) << m.name << m.summary << "\n";
       return;
@@ -282,11 +376,7 @@ void register_info_command(CLI::App& app) {
       std::cout << "  " << std::left << std::setw(14) << d.class_names()[c] << std::setw(7) << counts[c].item<int64_t>()
                 << std::fixed << std::setprecision(3) << mean_dist[c].item<double>() << "\n";
     }
-    std::cout << "samples per subject:";
-    for (auto s : d.unique_subjects()) {
-      std::cout << " " << d.subject_name(s) << "=" << (d.subjects() == s).sum().item<int64_t>();
-    }
-    std::cout << "\n";
+    print_subject_sizes(d, *all_subjects);
     if (loaded.ceiling) {
       std::cout << "ceiling (true distribution vs targets):\n";
       print_metrics(*loaded.ceiling);
@@ -308,7 +398,10 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
   std::vector<train::ExperimentConfig> configs;
   for (const auto& [name, overrides] : variants) {
     YAML::Node root = YAML::Clone(base);
-    for (const auto& kv : overrides) train::apply_override(root, kv.first.as<std::string>() + "=" + YAML::Dump(kv.second));
+    std::vector<std::string> assignments, notes;
+    for (const auto& kv : overrides) assignments.push_back(kv.first.as<std::string>() + "=" + YAML::Dump(kv.second));
+    train::apply_overrides(root, assignments, &notes);  // a variant may switch the model (its options restart)
+    for (const auto& n : notes) std::cerr << "note: variant " << name << ": " << n << "\n";
     root["name"] = name;
     root["output"]["run_dir"] = (fs::path(out_dir) / name).string();
     configs.push_back(train::parse_experiment_config(root));
@@ -339,9 +432,36 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
     run.resume = resume;
     run.overwrite = overwrite;
     run.folder = folders[i].get();
+    run.ceiling = data_for(configs[i]).ceiling;
     results.push_back(train::run_experiment(configs[i], data_for(configs[i]).dataset, run));
   }
   return results;
+}
+
+// Prints the comparison of `results` (the table with the floor and ceiling rows, then the paired
+// statistics on the headline metric) and writes it to <out_dir>/summary.md, with the paired
+// statistics of every metric in <out_dir>/comparison.json.
+void report_comparison(const std::vector<train::ExperimentResult>& results,
+                       const std::optional<std::map<std::string, double>>& ceiling, const std::string& out_dir,
+                       const std::string& title) {
+  const std::string metric = results.front().headline_metric;
+  std::cout << "\n" << title << "\n"
+            << train::format_comparison(results, ceiling, all_metric_names(true), false) << "\n"
+            << train::format_paired(results, metric, false);
+  std::ostringstream md;
+  md << "# " << title << "\n\n"
+     << "Command: `" << command_line() << "` (commit " << build_commit() << ", " << results.front().threads
+     << (results.front().threads == 1 ? " thread" : " threads") << ")\n\n"
+     << train::format_comparison(results, ceiling, all_metric_names(true), true) << "\n"
+     << train::format_paired(results, metric, true) << "\n"
+     << "Each model's run folder holds its own summary.md (per-fold, per-class, confusion matrix).\n";
+  write_text_atomic((fs::path(out_dir) / "summary.md").string(), md.str());
+  nlohmann::json j;
+  j["headline_metric"] = metric;
+  j["models"] = nlohmann::json::array();
+  for (const auto& r : results) j["models"].push_back({{"name", r.name}, {"run_dir", r.run_dir}});
+  j["paired"] = train::paired_json(results);
+  write_text_atomic((fs::path(out_dir) / "comparison.json").string(), j.dump(2) + "\n");
 }
 
 }  // namespace
@@ -395,14 +515,39 @@ void register_demo_command(CLI::App& app) {
     std::optional<std::map<std::string, double>> ceiling;
     // A demo reruns from scratch: its variant folders are replaced.
     auto results = run_variants(base, variants, a->out, !a->verbose, &ceiling, /*resume=*/false, /*overwrite=*/true);
-    auto table = train::format_comparison(results, ceiling, all_metric_names(true), false);
-    std::cout << "\n" << (a->raw ? "Simulated raw WESAD-layout recordings -> window features" : "Synthetic DMER-shaped cohort")
-              << ", leave-one-subject-out (seed " << a->seed << "):\n" << table;
-    write_text_atomic((fs::path(a->out) / "summary.md").string(),
-                      train::format_comparison(results, ceiling, all_metric_names(true), true));
+    report_comparison(results, ceiling, a->out,
+                      std::string(a->raw ? "Simulated raw WESAD-layout recordings -> window features"
+                                         : "Synthetic DMER-shaped cohort") +
+                          ", leave-one-subject-out (seed " + std::to_string(a->seed) + ")");
     std::cout << "runs and predictions under " << a->out << "\n";
   });
 }
+
+namespace {
+
+// `base: configs/helo_wesad.yaml` in an ablation file: the experiment config at that path, taken
+// relative to the ablation file's folder, else to the current directory (both are tried, in that
+// order; the error names both).
+YAML::Node load_base_config(const std::string& path, const std::string& ablation_file) {
+  const fs::path given(path);
+  std::vector<fs::path> tried;
+  if (given.is_absolute()) {
+    tried.push_back(given);
+  } else {
+    tried.push_back(fs::path(ablation_file).parent_path() / given);
+    tried.push_back(given);
+  }
+  for (const auto& candidate : tried) {
+    if (fs::is_regular_file(candidate)) return train::load_yaml_file(candidate.string());
+  }
+  std::string where;
+  for (const auto& candidate : tried) where += (where.empty() ? "" : ", ") + candidate.string();
+  throw OptionError("base", "no experiment config at '" + path + "' (tried " + where +
+                                "); give a path relative to " + ablation_file + "'s folder or to the current directory, "
+                                "or the config itself as a map");
+}
+
+}  // namespace
 
 void register_ablate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
@@ -419,22 +564,29 @@ void register_ablate_command(CLI::App& app) {
   cmd->add_flag("--overwrite", *overwrite, "Clear the variants' run folders (an earlier ablation) and start again")
       ->excludes(resume_flag);
   cmd->add_option("--variants", *only, "Run only these variants (by name)")->delimiter(',');
-  cmd->add_option("--config,-c", *file, "Ablation YAML: {base: <experiment config>, variants: [{name, set: {...}}]}")
+  cmd->add_option("--config,-c", *file, "Ablation YAML: {base: <experiment config, or the path of one>, variants: [{name, set: {...}}]}")
       ->required();
   cmd->add_option("--set", *sets, "Override a key of the base config (repeatable)");
   cmd->add_option("--out", *out, "Folder for the runs (default runs/<ablation file name>)");
   cmd->add_flag("--quiet", *quiet, "No per-epoch lines");
-  cmd->callback([file, out, sets, quiet, only, resume, overwrite] {
+  auto thread_count = std::make_shared<int>(0);
+  auto* threads = cmd->add_option("--threads", *thread_count, "LibTorch threads (0 = all cores; overrides the base's)")
+                      ->check(thread_count_range());
+  cmd->callback([file, out, sets, quiet, only, resume, overwrite, thread_count, threads] {
     auto root = train::load_yaml_file(*file);
     OptionReader r(root, "");
     auto base = r.node("base");
     auto variant_nodes = r.node("variants");
     r.finish();
     if (!base.IsDefined()) throw OptionError("base", "required: the experiment config the variants modify");
+    if (base.IsScalar()) base = load_base_config(base.as<std::string>(), *file);
+    if (threads->count() > 0) base["threads"] = *thread_count;
     if (!variant_nodes.IsDefined() || !variant_nodes.IsSequence() || variant_nodes.size() == 0) {
       throw OptionError("variants", "required: a list of {name, set: {key: value}}");
     }
-    for (const auto& s : *sets) train::apply_override(base, s);
+    std::vector<std::string> notes;
+    train::apply_overrides(base, *sets, &notes);
+    for (const auto& n : notes) std::cerr << "note: " << n << "\n";
     std::vector<std::pair<std::string, YAML::Node>> variants;
     for (size_t i = 0; i < variant_nodes.size(); ++i) {
       OptionReader v(variant_nodes[i], "variants[" + std::to_string(i) + "]");
@@ -449,9 +601,7 @@ void register_ablate_command(CLI::App& app) {
     const std::string dir = out->empty() ? "runs/" + fs::path(*file).stem().string() : *out;
     std::optional<std::map<std::string, double>> ceiling;
     auto results = run_variants(base, variants, dir, *quiet, &ceiling, *resume, *overwrite);
-    std::cout << "\n" << train::format_comparison(results, ceiling, all_metric_names(true), false);
-    write_text_atomic((fs::path(dir) / "summary.md").string(),
-                      train::format_comparison(results, ceiling, all_metric_names(true), true));
+    report_comparison(results, ceiling, dir, "Ablation " + *file);
     std::cout << "runs under " << dir << "\n";
   });
 }

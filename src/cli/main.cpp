@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "core/build_info.h"
 #include "core/error.h"
 #include "core/runtime.h"
 
@@ -27,6 +28,7 @@ int report(const std::string& message, int code) {
 
 int main(int argc, char** argv) {
   emofuse::ensure_passive_omp_wait(argv);
+  emofuse::set_command_line(argc, argv);
   CLI::App app{"emofuse: learn emotion distributions from physiological, behavioural, audio and text data"};
   app.require_subcommand(1);
   emofuse::cli::register_demo_command(app);

@@ -120,6 +120,14 @@ double parse_number(const std::string& text, const std::string& path, int64_t li
   return value;
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError(path, "", "cannot read the file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 void write_text_atomic(const std::string& path, const std::string& content) {
   const std::string tmp = path + ".partial";
   {

@@ -27,6 +27,9 @@ CsvTable read_csv(const std::string& path, char delimiter = ',');
 /// as the nearest double, as any decimal does.
 double parse_number(const std::string& text, const std::string& path, int64_t line, const std::string& column);
 
+/// The whole content of a file; throws DataError(path, "", "cannot read ...") when it cannot be opened.
+std::string read_file(const std::string& path);
+
 /// Writes `content` to `path` via a temporary file and a rename: readers never see half a file.
 void write_text_atomic(const std::string& path, const std::string& content);
 

@@ -1,6 +1,64 @@
 #include "core/options.h"
 
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
 namespace emofuse {
+namespace {
+
+// The text yaml-cpp's convert<double>::encode writes for `value` (max_digits10 significant
+// digits, %g style; .inf/.nan spelled the YAML way).
+std::string yaml_cpp_double_text(double value) {
+  if (std::isnan(value)) return ".nan";
+  if (std::isinf(value)) return value < 0 ? "-.inf" : ".inf";
+  std::stringstream stream;
+  stream.precision(std::numeric_limits<double>::max_digits10);
+  stream << value;
+  return stream.str();
+}
+
+void shorten_floats_in_place(YAML::Node node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      for (auto kv : node) shorten_floats_in_place(kv.second);
+      break;
+    case YAML::NodeType::Sequence:
+      for (auto item : node) shorten_floats_in_place(item);
+      break;
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      double value = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (error != std::errc() || end != text.data() + text.size()) break;  // not a plain number
+      if (text != yaml_cpp_double_text(value)) break;                      // typed by a user: keep
+      const auto shorter = short_double_text(value);
+      if (shorter != text) node = shorter;  // assigns the scalar in place
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+std::string short_double_text(double value) {
+  if (!std::isfinite(value)) return yaml_cpp_double_text(value);
+  char buffer[64];
+  const auto result = std::to_chars(buffer, buffer + sizeof(buffer), value);  // shortest round trip
+  std::string text(buffer, result.ptr);
+  const auto e = text.find('e');
+  if (e != std::string::npos && text.find('.') == std::string::npos) text.insert(e, ".0");
+  return text;
+}
+
+YAML::Node with_short_floats(const YAML::Node& node) {
+  YAML::Node copy = YAML::Clone(node);
+  shorten_floats_in_place(copy);
+  return copy;
+}
 
 YAML::Node load_yaml_file(const std::string& path) {
   try {

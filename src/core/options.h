@@ -15,6 +15,18 @@ namespace emofuse {
 /// Reads a YAML file; throws DataError naming the file (and line, on a syntax error).
 YAML::Node load_yaml_file(const std::string& path);
 
+/// The shortest text that reads back as exactly `value` (std::to_chars): 0.2 -> "0.2",
+/// 1e-3 -> "0.001", 1e-7 -> "1.0e-07". A mantissa without a point gets ".0" so that YAML 1.1
+/// readers (PyYAML) also see a number; ".inf", "-.inf" and ".nan" as yaml-cpp writes them.
+std::string short_double_text(double value);
+
+/// A copy of `node` in which every scalar that yaml-cpp wrote for a double (17 significant
+/// digits: 0.2 is stored as "0.20000000000000001") is replaced by short_double_text of the same
+/// double ("0.2"), so a file written from it reads back exactly and reads well. Scalars a user
+/// typed ("1e-3", "0.5"), integers and strings are kept as they are. Apply it to a tree built by
+/// assigning doubles (a resolved configuration) before writing it out.
+YAML::Node with_short_floats(const YAML::Node& node);
+
 class OptionReader {
  public:
   /// `node` may be null/undefined (all defaults); `prefix` names it in errors, e.g. "model.options".

@@ -99,6 +99,7 @@ class MultimodalDataset {
   void set_hard_labels(torch::Tensor labels);  ///< [N] int64 in [0, C)
   const std::vector<std::string>& class_names() const { return class_names_; }
   const std::string& source() const { return source_; }
+  void set_source(std::string source) { source_ = std::move(source); }
   DatasetSchema schema() const { return {specs_, class_names_}; }
 
   /// Display names of subject ids (subject_names()[id]); defaults to "S<id>".

@@ -10,6 +10,7 @@
 #include "data/meld.h"
 #include "data/ldl.h"
 #include "data/mat_io.h"
+#include "data/normalize.h"
 #include "data/synthetic.h"
 #include "data/tabular.h"
 
@@ -46,6 +47,8 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
   // Label rows that do not sum to one are an error unless the user asks for renormalisation;
   // only formats whose targets are given distributions (ldl, csv) can be renormalised.
   const bool renormalise = r.get<bool>("renormalise", false);
+  // z-score every feature within each subject (normalize.h: offsets and gains between people).
+  const bool per_subject = r.get<bool>("normalize_per_subject", false);
   if (format.empty()) {
     if (path.empty()) throw OptionError("data.format", "required (one of synthetic, dmer, csv, wesad_features, deap, ldl, meld)");
     format = detect_format(path);
@@ -121,6 +124,11 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
     throw OptionError("data.format", "unknown format '" + format + "'; known: " + known);
   }
   if (load && !modalities.empty()) out.dataset = out.dataset.select_modalities(modalities);
+  if (load && per_subject) {
+    out.dataset = normalize_per_subject(out.dataset);
+    // In the source, so that every table and report that names the data says so.
+    out.dataset.set_source(out.dataset.source() + " (features z-scored per subject)");
+  }
   return out;
 }
 

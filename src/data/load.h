@@ -8,7 +8,9 @@
 //   meld            MELD / EmoryNLP-style conversation CSVs (text, optional audio); see meld.h
 // Common keys: `select: [names]` keeps only those modalities, in that order; `renormalise: true`
 // (ldl and csv distribution targets only; default false) divides every label row by its sum
-// instead of rejecting rows that do not sum to one, and says so on stderr and in the source.
+// instead of rejecting rows that do not sum to one, and says so on stderr and in the source;
+// `normalize_per_subject: true` (default false) z-scores every feature within each subject
+// (normalize.h), noted in the source.
 #pragma once
 
 #include <yaml-cpp/yaml.h>

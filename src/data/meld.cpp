@@ -70,15 +70,87 @@ size_t column_index(const CsvTable& table, const std::string& name, const std::s
                   "missing column '" + name + "'; the header has: " + join(table.header));
 }
 
+// "Season 1, Episode 2, Scene_ID 3, Utterance_ID 4": a key with its column names, for messages.
+std::string key_text(const std::vector<std::string>& names, const std::vector<int64_t>& values) {
+  std::string out;
+  for (size_t k = 0; k < names.size(); ++k) {
+    out += (k == 0 ? "" : ", ") + names[k] + " " + std::to_string(values[k]);
+  }
+  return out;
+}
+
+// Reads a speaker cell. A plain name (MELD's `Monica`) is kept as written; a Python list literal
+// of quoted names (EmoryNLP's `['Monica Geller']`, `['Joey Tribbiani', "Chandler's Dad"]`) reads
+// as its names joined by " & " in the order written. Quotes may be ' or "; inside them \\, \'
+// and \" are the only escapes. Names are normalised after parsing, so a U+2019 apostrophe
+// cannot be mistaken for a closing quote. Throws DataError(file, line) on a malformed literal.
+std::string parse_speaker(const std::string& cell, const std::string& file, int64_t line,
+                          const std::string& column) {
+  const std::string t = trim(cell);
+  if (t.empty() || t.front() != '[') return trim(text::normalize_utterance(cell));
+  const auto fail = [&](const std::string& why) {
+    return DataError(file, line_ref(line),
+                     "column '" + column + "': malformed speaker list " + t + ": " + why +
+                         "; expected a list of quoted names like ['Monica Geller']");
+  };
+  const auto skip_space = [&](size_t i) {
+    while (i < t.size() && std::isspace(static_cast<unsigned char>(t[i]))) ++i;
+    return i;
+  };
+  std::vector<std::string> names;
+  size_t i = skip_space(1);
+  while (i < t.size() && t[i] != ']') {
+    const char quote = t[i];
+    if (quote != '\'' && quote != '"') {
+      throw fail("expected a quoted name at character " + std::to_string(i + 1));
+    }
+    std::string name;
+    for (++i; i < t.size() && t[i] != quote; ++i) {
+      if (t[i] == '\\') {
+        if (i + 1 >= t.size() || (t[i + 1] != '\\' && t[i + 1] != '\'' && t[i + 1] != '"')) {
+          throw fail("unsupported escape at character " + std::to_string(i + 1));
+        }
+        ++i;
+      }
+      name += t[i];
+    }
+    if (i >= t.size()) throw fail("unterminated quoted name");
+    name = trim(text::normalize_utterance(name));
+    if (name.empty()) throw fail("empty name");
+    names.push_back(std::move(name));
+    i = skip_space(i + 1);
+    if (i < t.size() && t[i] == ',') {
+      i = skip_space(i + 1);
+    } else if (i < t.size() && t[i] != ']') {
+      throw fail("expected ',' or ']' at character " + std::to_string(i + 1));
+    }
+  }
+  if (i >= t.size()) throw fail("missing ']'");
+  if (i + 1 != t.size()) throw fail("text after ']'");
+  if (names.empty()) throw fail("no name");
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : " & ") + n;
+  return out;
+}
+
 // One utterance row of a split.
 struct Utterance {
   std::string text;
   std::string speaker;
   int64_t label = 0;
-  int64_t dialogue = 0;
+  int64_t dialogue = 0;      // trial id within the split (see the file comment of meld.h)
   int64_t utterance = 0;
+  std::vector<int64_t> key;  // as written: scope values..., dialogue id, utterance id
   int64_t line = 0;
 };
+
+// Columns of an utterance key: dialogue_scope..., dialogue, utterance_id.
+std::vector<std::string> key_columns(const ConversationColumns& cols) {
+  auto names = cols.dialogue_scope;
+  names.push_back(cols.dialogue);
+  names.push_back(cols.utterance_id);
+  return names;
+}
 
 std::vector<Utterance> read_split(const std::string& path, const MeldOptions& options) {
   if (!fs::exists(path)) throw DataError(path, "", "file not found");
@@ -89,6 +161,13 @@ std::vector<Utterance> read_split(const std::string& path, const MeldOptions& op
   const size_t c_emotion = column_index(table, cols.emotion, path);
   const size_t c_dialogue = column_index(table, cols.dialogue, path);
   const size_t c_utterance = column_index(table, cols.utterance_id, path);
+  std::vector<size_t> c_scope;
+  for (const auto& name : cols.dialogue_scope) c_scope.push_back(column_index(table, name, path));
+  const auto key_names = key_columns(cols);
+  // Line of each key's first row (duplicates are errors) and, with a scope, the index of each
+  // (scope..., dialogue) tuple in order of first appearance.
+  std::map<std::vector<int64_t>, int64_t> line_of_key;
+  std::map<std::vector<int64_t>, int64_t> dialogue_index;
   std::unordered_map<std::string, int64_t> class_of;
   for (size_t k = 0; k < options.class_names.size(); ++k) {
     class_of[lower(options.class_names[k])] = static_cast<int64_t>(k);
@@ -101,7 +180,7 @@ std::vector<Utterance> read_split(const std::string& path, const MeldOptions& op
     Utterance u;
     u.line = line;
     u.text = text::normalize_utterance(row[c_text]);
-    u.speaker = trim(text::normalize_utterance(row[c_speaker]));
+    u.speaker = parse_speaker(row[c_speaker], path, line, cols.speaker);
     const std::string emotion = lower(trim(row[c_emotion]));
     auto it = class_of.find(emotion);
     if (it == class_of.end()) {
@@ -110,12 +189,37 @@ std::vector<Utterance> read_split(const std::string& path, const MeldOptions& op
                           "'; expected one of: " + join(options.class_names));
     }
     u.label = it->second;
-    u.dialogue = parse_int(row[c_dialogue], path, line, cols.dialogue);
+    for (size_t k = 0; k < c_scope.size(); ++k) {
+      u.key.push_back(parse_int(row[c_scope[k]], path, line, cols.dialogue_scope[k]));
+    }
+    u.key.push_back(parse_int(row[c_dialogue], path, line, cols.dialogue));
     u.utterance = parse_int(row[c_utterance], path, line, cols.utterance_id);
-    if (u.dialogue < 0 || u.dialogue >= kTrialStride) {
+    if (c_scope.empty()) {
+      u.dialogue = u.key.back();
+      if (u.dialogue < 0 || u.dialogue >= kTrialStride) {
+        throw DataError(path, line_ref(line),
+                        "column '" + cols.dialogue + "': expected 0 <= id < 1000000, got " +
+                            std::to_string(u.dialogue));
+      }
+    } else {
+      const auto next = static_cast<int64_t>(dialogue_index.size());
+      u.dialogue = dialogue_index.emplace(u.key, next).first->second;
+      if (u.dialogue >= kTrialStride) {
+        throw DataError(path, line_ref(line), "more than 1000000 dialogues in one split");
+      }
+    }
+    u.key.push_back(u.utterance);
+    const auto [first, inserted] = line_of_key.emplace(u.key, line);
+    if (!inserted) {
+      std::string hint;
+      if (c_scope.empty()) {
+        hint = " (if " + cols.dialogue +
+               " restarts within other columns, e.g. EmoryNLP's Season and Episode, name them "
+               "in columns.dialogue_scope)";
+      }
       throw DataError(path, line_ref(line),
-                      "column '" + cols.dialogue + "': expected 0 <= id < 1000000, got " +
-                          std::to_string(u.dialogue));
+                      "duplicate utterance key (" + key_text(key_names, u.key) +
+                          "), already on line " + std::to_string(first->second) + hint);
     }
     out.push_back(std::move(u));
   }
@@ -127,7 +231,7 @@ std::vector<Utterance> read_split(const std::string& path, const MeldOptions& op
 // order) or `<dir>/<split>.csv` keyed by Dialogue_ID, Utterance_ID. Returns [n, F] row-major.
 std::vector<float> read_precomputed(const std::string& dir, const std::string& split,
                                     const std::vector<Utterance>& rows, const std::string& csv_path,
-                                    int64_t& width) {
+                                    const std::vector<std::string>& key_names, int64_t& width) {
   const fs::path npy = fs::path(dir) / (split + ".npy");
   const fs::path pt = fs::path(dir) / (split + ".pt");
   const fs::path csv = fs::path(dir) / (split + ".csv");
@@ -164,34 +268,45 @@ std::vector<float> read_precomputed(const std::string& dir, const std::string& s
     f = array.shape[1];
     out.assign(array.data.begin(), array.data.end());
   } else if (fs::exists(csv)) {
+    // Key columns by position: the split's key columns (Dialogue_ID, Utterance_ID for MELD).
     const CsvTable table = read_csv(csv.string());
     const std::string file = csv.string();
-    if (table.header.size() < 3) {
-      throw DataError(file, "line 1", "expected Dialogue_ID, Utterance_ID and feature columns");
+    const size_t nk = key_names.size();
+    if (table.header.size() < nk + 1) {
+      throw DataError(file, "line 1", "expected " + join(key_names) + " and feature columns");
     }
-    f = static_cast<int64_t>(table.header.size()) - 2;
-    std::map<std::pair<int64_t, int64_t>, size_t> row_of;
+    f = static_cast<int64_t>(table.header.size() - nk);
+    std::map<std::vector<int64_t>, size_t> row_of;
     for (size_t r = 0; r < table.rows.size(); ++r) {
-      const auto d = parse_int(table.rows[r][0], file, table.lines[r], table.header[0]);
-      const auto u = parse_int(table.rows[r][1], file, table.lines[r], table.header[1]);
-      if (!row_of.emplace(std::make_pair(d, u), r).second) {
+      std::vector<int64_t> key;
+      for (size_t k = 0; k < nk; ++k) {
+        key.push_back(parse_int(table.rows[r][k], file, table.lines[r], table.header[k]));
+      }
+      const auto [first, inserted] = row_of.emplace(key, r);
+      if (!inserted) {
+        std::string values;
+        for (auto v : key) values += (values.empty() ? "" : ", ") + std::to_string(v);
         throw DataError(file, line_ref(table.lines[r]),
-                        "duplicate key " + std::to_string(d) + ", " + std::to_string(u));
+                        "duplicate key " + values + ", already on line " +
+                            std::to_string(table.lines[first->second]));
       }
     }
     out.resize(static_cast<size_t>(n * f));
     for (int64_t i = 0; i < n; ++i) {
-      auto it = row_of.find({rows[i].dialogue, rows[i].utterance});
+      auto it = row_of.find(rows[i].key);
       if (it == row_of.end()) {
+        const std::string key =
+            nk == 2 ? "dialogue " + std::to_string(rows[i].key[0]) + ", utterance " +
+                          std::to_string(rows[i].key[1])
+                    : key_text(key_names, rows[i].key);
         throw DataError(file, "",
-                        "no row for dialogue " + std::to_string(rows[i].dialogue) + ", utterance " +
-                            std::to_string(rows[i].utterance) + " (" + csv_path + " line " +
+                        "no row for " + key + " (" + csv_path + " line " +
                             std::to_string(rows[i].line) + ")");
       }
       const auto& row = table.rows[it->second];
       for (int64_t k = 0; k < f; ++k) {
         const double v =
-            parse_number(row[2 + k], file, table.lines[it->second], table.header[2 + k]);
+            parse_number(row[nk + k], file, table.lines[it->second], table.header[nk + k]);
         out[i * f + k] = static_cast<float>(v);
       }
     }
@@ -228,6 +343,15 @@ void MeldOptions::validate(const std::string& prefix) const {
                         &columns.utterance_id}) {
     require_option(!c->empty(), prefix + "columns", "column names must not be empty");
   }
+  const auto keys = key_columns(columns);
+  for (size_t k = 0; k < keys.size(); ++k) {
+    require_option(!keys[k].empty(), prefix + "columns.dialogue_scope",
+                   "column names must not be empty");
+    require_option(std::find(keys.begin(), keys.begin() + k, keys[k]) == keys.begin() + k,
+                   prefix + "columns.dialogue_scope",
+                   "column '" + keys[k] + "' named twice among dialogue_scope, dialogue and "
+                   "utterance_id");
+  }
   require_option(class_names.size() >= 2, prefix + "class_names", "needs at least 2 classes");
   std::vector<std::string> seen;
   for (const auto& c : class_names) {
@@ -244,7 +368,12 @@ void MeldOptions::validate(const std::string& prefix) const {
                    "must name the folder for tokenizer.model (e.g. the run folder)");
     tokenizer.validate(prefix);
   }
-  if (!audio_dir.empty()) audio.validate(prefix + "audio.");
+  if (!audio_dir.empty()) {
+    require_option(columns.dialogue_scope.empty(), prefix + "audio_dir",
+                   "audio files are named dia{D}_utt{U} by one dialogue id; not available with "
+                   "columns.dialogue_scope");
+    audio.validate(prefix + "audio.");
+  }
 }
 
 MeldOptions read_meld_options(OptionReader& r, const std::string& path,
@@ -264,6 +393,8 @@ MeldOptions read_meld_options(OptionReader& r, const std::string& path,
     o.columns.emotion = c.get<std::string>("emotion", o.columns.emotion);
     o.columns.dialogue = c.get<std::string>("dialogue", o.columns.dialogue);
     o.columns.utterance_id = c.get<std::string>("utterance_id", o.columns.utterance_id);
+    o.columns.dialogue_scope =
+        c.get<std::vector<std::string>>("dialogue_scope", o.columns.dialogue_scope);
     c.finish();
   }
   o.tokenizer_dir = r.get<std::string>("tokenizer_dir", default_tokenizer_dir);
@@ -344,7 +475,8 @@ MultimodalDataset load_meld(const MeldOptions& options) {
     std::vector<float> all;
     for (int s = 0; s < 3; ++s) {
       auto part =
-          read_precomputed(options.text_features, kSplitNames[s], splits[s], paths[s], width);
+          read_precomputed(options.text_features, kSplitNames[s], splits[s], paths[s],
+                           key_columns(options.columns), width);
       all.insert(all.end(), part.begin(), part.end());
     }
     specs.push_back({"text", ModalityRole::kText, {width}});
@@ -357,7 +489,8 @@ MultimodalDataset load_meld(const MeldOptions& options) {
     std::vector<float> all;
     for (int s = 0; s < 3; ++s) {
       auto part =
-          read_precomputed(options.audio_features, kSplitNames[s], splits[s], paths[s], width);
+          read_precomputed(options.audio_features, kSplitNames[s], splits[s], paths[s],
+                           key_columns(options.columns), width);
       all.insert(all.end(), part.begin(), part.end());
     }
     specs.push_back({"audio", ModalityRole::kAudio, {width}});

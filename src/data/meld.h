@@ -11,8 +11,12 @@
 // CSVs are read with emofuse::read_csv (core/io.h: RFC 4180, CRLF, quoted fields with embedded
 // commas/quotes/newlines, line numbers in errors). Utterances are cleaned with
 // text::normalize_utterance (U+0092 -> ', etc.). Targets are one-hot over `class_names`; subjects
-// are speaker ids (names via subject_names(), shared across splits); trials are global dialogue
-// keys, partition * 1,000,000 + Dialogue_ID (MELD restarts dialogue ids in each split).
+// are speaker ids (names via subject_names(), shared across splits; a speaker written as a Python
+// list literal, EmoryNLP's `['Joey Tribbiani', 'Chandler Bing']`, reads as the names joined by
+// " & " in the order written); trials are global dialogue keys, partition * 1,000,000 + Dialogue_ID
+// (MELD restarts dialogue ids in each split), or partition * 1,000,000 + the dialogue's index in
+// order of first appearance when `columns.dialogue_scope` is set (EmoryNLP: Scene_ID restarts in
+// every Season/Episode). A (dialogue, utterance) key that occurs twice in a split is an error.
 #pragma once
 
 #include <array>
@@ -26,13 +30,18 @@
 
 namespace emofuse::data {
 
-/// Column names of a conversation CSV. MELD's defaults; EmoryNLP uses Scene_ID for the dialogue.
+/// Column names of a conversation CSV. MELD's defaults; EmoryNLP uses dialogue = Scene_ID with
+/// dialogue_scope = {Season, Episode}.
 struct ConversationColumns {
   std::string utterance = "Utterance";
   std::string speaker = "Speaker";
   std::string emotion = "Emotion";
+  /// Integer dialogue id (unique per split unless dialogue_scope is set).
   std::string dialogue = "Dialogue_ID";
   std::string utterance_id = "Utterance_ID";
+  /// Integer columns within which `dialogue` restarts: a dialogue is one distinct
+  /// (scope..., dialogue) tuple. Empty (MELD): Dialogue_ID alone. EmoryNLP: {Season, Episode}.
+  std::vector<std::string> dialogue_scope;
 };
 
 /// The seven MELD emotions in the order used for targets.
@@ -55,12 +64,15 @@ struct MeldOptions {
   /// Previous utterances of the same dialogue prepended, separated by <sep>; 0 = none.
   int context_window = 0;
   /// Optional folder with `<split>/dia{D}_utt{U}.wav` (or .flac), split = train, dev, test.
+  /// Not available with columns.dialogue_scope (the names carry one dialogue id).
   std::string audio_dir;
   audio::AudioFeatureOptions audio;
   /// Optional precomputed text features replacing the tokens: a folder with one file per split,
   /// `train.npy`/`dev.npy`/`test.npy` or `train.pt`/... (a 2-D tensor saved by Python's
   /// torch.save; both [N_split, F], rows in CSV order) or `train.csv`/... with header
-  /// `Dialogue_ID,Utterance_ID,f0,f1,...` (keyed rows, any order). One format per split.
+  /// `Dialogue_ID,Utterance_ID,f0,f1,...` (keyed rows, any order; with columns.dialogue_scope
+  /// the scope columns come first, e.g. `Season,Episode,Scene_ID,Utterance_ID,f0,...`). One
+  /// format per split.
   std::string text_features;
   /// Optional precomputed audio features, same layout as text_features.
   std::string audio_features;
@@ -75,7 +87,7 @@ struct MeldOptions {
 /// `path` is the MELD folder (empty = $EMOFUSE_DATA_DIR/meld); `default_tokenizer_dir` is used
 /// when the section has no `tokenizer_dir` (pass the run folder). Keys (defaults in MeldOptions):
 ///   split_files: [train.csv, dev.csv, test.csv]   class_names: [...]
-///   columns: {utterance, speaker, emotion, dialogue, utterance_id}
+///   columns: {utterance, speaker, emotion, dialogue, utterance_id, dialogue_scope: [...]}
 ///   tokenizer_dir, vocab_size, tokenizer_model_type, character_coverage, max_tokens,
 ///   context_window, audio_dir, audio: {frame_ms, hop_ms, n_mels, n_mfcc, fmin_hz, fmax_hz,
 ///   pitch_fmin_hz, pitch_fmax_hz, pitch_window_ms, yin_threshold, silence_db},

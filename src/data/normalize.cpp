@@ -56,4 +56,23 @@ void Standardizer::load(torch::serialize::InputArchive& archive) {
   }
 }
 
+MultimodalDataset normalize_per_subject(const MultimodalDataset& data) {
+  MultimodalDataset out = data;
+  const auto subjects = data.subjects();
+  for (int64_t m = 0; m < data.num_modalities(); ++m) {
+    const auto& x = data.features(m);
+    if (!x.is_floating_point()) continue;  // token ids
+    auto flat = x.reshape({x.size(0), -1}).to(torch::kFloat64).clone();  // [N, F]
+    for (auto s : data.unique_subjects()) {
+      auto rows = (subjects == s).nonzero().reshape(-1);
+      auto block = flat.index_select(0, rows);  // [n_s, F]
+      auto mean = block.mean(0, /*keepdim=*/true);
+      auto std = block.std(0, /*unbiased=*/false, /*keepdim=*/true).clamp_min(1e-6);
+      flat.index_copy_(0, rows, (block - mean) / std);
+    }
+    out.replace_features(m, flat.to(x.scalar_type()).reshape(x.sizes()));
+  }
+  return out;
+}
+
 }  // namespace emofuse::data

@@ -76,16 +76,23 @@ ClassificationReport classification_report(const torch::Tensor& predicted, const
   TORCH_CHECK(predicted.dim() == 1 && predicted.sizes() == truth.sizes(),
               "classification_report: predicted ", predicted.sizes(), " and truth ", truth.sizes(),
               " must both be [N]");
-  const int64_t n = truth.size(0);
   auto pred = predicted.to(torch::kInt64).contiguous();
   auto real = truth.to(torch::kInt64).contiguous();
-  ClassificationReport r;
   // confusion[t, p] counts samples of true class t predicted as p (bincount of t * C + p).
-  r.confusion = torch::bincount(real * num_classes + pred, {}, num_classes * num_classes)
-                    .reshape({num_classes, num_classes})
-                    .to(torch::kInt64);
+  auto confusion = torch::bincount(real * num_classes + pred, {}, num_classes * num_classes)
+                       .reshape({num_classes, num_classes})
+                       .to(torch::kInt64);
+  return classification_report_from_confusion(confusion);
+}
+
+ClassificationReport classification_report_from_confusion(const torch::Tensor& confusion) {
+  TORCH_CHECK(confusion.dim() == 2 && confusion.size(0) == confusion.size(1),
+              "classification_report_from_confusion: expected a [C, C] matrix, got ", confusion.sizes());
+  const int64_t num_classes = confusion.size(0);
+  ClassificationReport r;
+  r.confusion = confusion.to(torch::kInt64).contiguous();
   auto cm = r.confusion.accessor<int64_t, 2>();
-  int64_t correct = 0;
+  int64_t correct = 0, n = 0;
   double macro_sum = 0, weighted_sum = 0, recall_sum = 0;
   int64_t macro_count = 0, recall_count = 0;
   for (int64_t c = 0; c < num_classes; ++c) {
@@ -94,6 +101,7 @@ ClassificationReport classification_report(const torch::Tensor& predicted, const
       support += cm[c][k];
       predicted_count += cm[k][c];
     }
+    n += support;
     correct += tp;
     double precision = predicted_count ? double(tp) / predicted_count : 0.0;
     double recall = support ? double(tp) / support : 0.0;

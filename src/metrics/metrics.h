@@ -53,6 +53,9 @@ struct ClassificationReport {
 
 ClassificationReport classification_report(const torch::Tensor& predicted, const torch::Tensor& truth,
                                            int64_t num_classes);
+/// The same report from a confusion matrix [C, C] (rows = true class, columns = predicted), e.g.
+/// the sum of several folds' matrices: the report of all their test samples pooled.
+ClassificationReport classification_report_from_confusion(const torch::Tensor& confusion);
 
 /// All metrics for predicted distributions [N, C] against target distributions [N, C] and true
 /// labels [N]: the six distribution metrics plus accuracy, macro_f1, weighted_f1, uar.

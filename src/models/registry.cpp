@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/runtime.h"
+#include "models/ldl/inner_cv.h"  // register_inner_cv
 #include "train/trainer.h"
 
 namespace emofuse::models {
@@ -10,10 +11,12 @@ const std::vector<ModelEntry>& model_registry() {
   // Explicit registration (not static initialisers, which a static library may drop).
   static const std::vector<ModelEntry> registry = [] {
     std::vector<ModelEntry> r;
+    register_prior(r);
     register_baselines(r);
     register_helo(r);
     register_lsgmer(r);
     register_ldl(r);
+    register_inner_cv(r);
     return r;
   }();
   return registry;
@@ -26,6 +29,13 @@ const ModelEntry& find_model(const std::string& name) {
     known += (known.empty() ? "" : ", ") + entry.name;
   }
   throw OptionError("model.name", "unknown model '" + name + "'; known: " + known);
+}
+
+YAML::Node resolved_model_options(const std::string& name, const YAML::Node& options) {
+  const auto& entry = find_model(name);
+  if (entry.resolved_options) return entry.resolved_options(options);
+  entry.validate_options(options);
+  return options.IsDefined() && !options.IsNull() ? YAML::Clone(options) : YAML::Node(YAML::NodeType::Map);
 }
 
 DeepEstimator::DeepEstimator(std::string name, data::DatasetSchema schema, YAML::Node options, ModuleFactory factory)

@@ -25,12 +25,19 @@ struct ModelEntry {
   /// Throws OptionError for invalid or unknown options (keys prefixed "model.options").
   std::function<void(const YAML::Node&)> validate_options;
   std::function<std::unique_ptr<Estimator>(const data::DatasetSchema&, const YAML::Node&)> build;
+  /// The model's full options with every default filled in (a map; empty for a model without
+  /// options), validated as validate_options does. Reading them back gives the same options:
+  /// resolved_options(resolved_options(n)) == resolved_options(n). Written to config.yaml.
+  std::function<YAML::Node(const YAML::Node&)> resolved_options;
 };
 
-/// All registered models (baselines, HeLo, LSGMER, classical LDL methods).
+/// All registered models (the prior floor, baselines, HeLo, LSGMER, classical LDL methods).
 const std::vector<ModelEntry>& model_registry();
 /// Entry called `name`; throws OptionError("model.name", ...) listing the known names.
 const ModelEntry& find_model(const std::string& name);
+/// Model `name`'s resolved_options(options), validated; a model registered without
+/// resolved_options gets `options` validated and copied as given (an empty map for none).
+YAML::Node resolved_model_options(const std::string& name, const YAML::Node& options);
 
 /// An Estimator that trains a DistributionModule with the shared Trainer.
 class DeepEstimator : public Estimator {
@@ -60,6 +67,7 @@ class DeepEstimator : public Estimator {
 };
 
 /// Registration hooks of each model family (called once when the registry is first used).
+void register_prior(std::vector<ModelEntry>& registry);  // models/baselines/prior.h
 void register_baselines(std::vector<ModelEntry>& registry);
 void register_helo(std::vector<ModelEntry>& registry);
 void register_lsgmer(std::vector<ModelEntry>& registry);

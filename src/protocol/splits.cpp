@@ -19,7 +19,8 @@ const std::vector<std::pair<ProtocolKind, std::string>>& kinds() {
       {ProtocolKind::kSubjectDependent, "subject_dependent"},
       {ProtocolKind::kRandomLeaky, "random_leaky"},
       {ProtocolKind::kFixed, "fixed"},
-      {ProtocolKind::kKFold, "kfold"}};
+      {ProtocolKind::kKFold, "kfold"},
+      {ProtocolKind::kPerSubjectLeaky, "per_subject_leaky"}};
   return table;
 }
 
@@ -110,7 +111,9 @@ ProtocolKind protocol_from_name(const std::string& name) {
   throw OptionError("protocol.name", "unknown protocol '" + name + "'; expected one of " + known);
 }
 
-bool is_leaky(ProtocolKind kind) { return kind == ProtocolKind::kRandomLeaky; }
+bool is_leaky(ProtocolKind kind) {
+  return kind == ProtocolKind::kRandomLeaky || kind == ProtocolKind::kPerSubjectLeaky;
+}
 
 void ProtocolOptions::validate() const {
   auto kind = protocol_from_name(name);
@@ -209,6 +212,35 @@ std::vector<Fold> make_folds(const data::MultimodalDataset& dataset, const Proto
       folds = grouped_folds(row_keys, chunks, names, options.validation_fraction, options.seed);
       break;
     }
+    case ProtocolKind::kPerSubjectLeaky: {
+      // The public HeLo code's train.py: per subject, one model trained on
+      // random_split(windows, [floor(0.8 n), n - floor(0.8 n)]) and tested on the rest. Windows
+      // of one clip land on both sides (LEAKY). Validation, when asked for, is a random share of
+      // that subject's training windows.
+      std::map<int64_t, std::vector<int64_t>> rows_by_subject;
+      auto subject_of = dataset.subjects().contiguous();
+      auto acc = subject_of.accessor<int64_t, 1>();
+      for (int64_t i = 0; i < subject_of.size(0); ++i) rows_by_subject[acc[i]].push_back(i);
+      int64_t f = 0;
+      for (auto& [subject, rows] : rows_by_subject) {
+        const auto n = static_cast<int64_t>(rows.size());
+        const auto n_train = static_cast<int64_t>(std::floor(kPerSubjectTrainFraction * n));
+        if (n_train < 1 || n_train >= n) {
+          throw Error(source + ": protocol per_subject_leaky needs at least 2 windows per subject; " +
+                      dataset.subject_name(subject) + " has " + std::to_string(n));
+        }
+        std::mt19937_64 subject_rng(options.seed * 1000003ULL + static_cast<uint64_t>(f++));
+        std::shuffle(rows.begin(), rows.end(), subject_rng);
+        std::vector<int64_t> test(rows.begin() + n_train, rows.end());
+        auto [train, val] = hold_out(std::vector<int64_t>(rows.begin(), rows.begin() + n_train),
+                                     options.validation_fraction, subject_rng);
+        folds.push_back({"LEAKY " + dataset.subject_name(subject),
+                         to_index_tensor(std::vector<int64_t>(train.begin(), train.end())),
+                         to_index_tensor(std::vector<int64_t>(val.begin(), val.end())),
+                         to_index_tensor(test)});
+      }
+      break;
+    }
     case ProtocolKind::kFixed: {
       const auto& part = dataset.partitions();
       if (!part.defined()) {
@@ -236,7 +268,8 @@ Fold make_final_split(const data::MultimodalDataset& dataset, const ProtocolOpti
   const auto kind = protocol_from_name(options.name);
   torch::Tensor keys = dataset.subjects();
   if (kind == ProtocolKind::kSubjectDependent) keys = dataset.clip_keys();
-  if (kind == ProtocolKind::kRandomLeaky || kind == ProtocolKind::kKFold || kind == ProtocolKind::kFixed) {
+  if (kind == ProtocolKind::kRandomLeaky || kind == ProtocolKind::kPerSubjectLeaky ||
+      kind == ProtocolKind::kKFold || kind == ProtocolKind::kFixed) {
     keys = torch::arange(dataset.size(), torch::kInt64);
   }
   auto folds = grouped_folds(keys, {{}}, {"final"}, options.validation_fraction, options.seed);
@@ -257,6 +290,8 @@ void check_no_leak(const data::MultimodalDataset& dataset, const Fold& fold, Pro
                   " appears on two sides of the split");
     }
   };
+  // random_leaky and per_subject_leaky are held to sample disjointness only: their clips do
+  // cross sides, which is the leak their LEAKY label declares.
   check(torch::arange(dataset.size(), torch::kInt64), "sample");
   if (kind == ProtocolKind::kLoso || kind == ProtocolKind::kSubjectKFold) {
     check(dataset.subjects(), "subject");

@@ -4,9 +4,10 @@
 // subject-dependent protocol keeps every clip (trial) on one side. Validation data for early
 // stopping and model selection always comes from the training side only: held-out training
 // subjects for subject-independent protocols, held-out training clips for clip-grouped ones.
-// `random_leaky` reproduces the public HeLo code's random per-sample split of one-second windows;
-// windows of one clip land on both sides, so its scores are inflated, and every output that
-// uses it is labelled LEAKY.
+// `random_leaky` and `per_subject_leaky` reproduce the public HeLo code's random per-sample splits
+// of one-second windows (across the cohort, and within each subject as its train.py does);
+// windows of one clip land on both sides, so their scores are inflated, and every output that
+// uses them is labelled LEAKY.
 #pragma once
 
 #include <torch/torch.h>
@@ -25,11 +26,18 @@ enum class ProtocolKind {
   kRandomLeaky,       ///< k folds of random samples (leaky for windowed data)
   kFixed,             ///< the dataset's own train/dev/test partition (MELD)
   kKFold,             ///< k folds of random samples, for independent samples (LDL sets)
+  kPerSubjectLeaky,   ///< one fold per subject: random 80 % / 20 % of its windows (leaky)
 };
 
-/// "loso", "subject_kfold", "subject_dependent", "random_leaky", "fixed", "kfold".
+/// per_subject_leaky: share of a subject's windows on the training side, floor(0.8 n), as the
+/// public HeLo code's `--train_size 0.8` with `int(train_size * len(dataset))` (params.py, train.py).
+constexpr double kPerSubjectTrainFraction = 0.8;
+
+/// "loso", "subject_kfold", "subject_dependent", "random_leaky", "fixed", "kfold",
+/// "per_subject_leaky".
 std::string protocol_name(ProtocolKind kind);
 ProtocolKind protocol_from_name(const std::string& name);  ///< throws OptionError("protocol.name")
+/// True for the per-sample splits of windowed data (random_leaky, per_subject_leaky).
 bool is_leaky(ProtocolKind kind);
 
 struct ProtocolOptions {
@@ -42,7 +50,8 @@ struct ProtocolOptions {
 };
 
 struct Fold {
-  std::string name;            ///< e.g. "S07" (loso), "fold 3" (k-fold), "test" (fixed)
+  std::string name;            ///< e.g. "S07" (loso), "fold 3" (k-fold), "test" (fixed),
+                               ///< "LEAKY S07" (per_subject_leaky)
   torch::Tensor train;         ///< [n_train] int64 row indices
   torch::Tensor validation;    ///< [n_val] int64, may be empty
   torch::Tensor test;          ///< [n_test] int64
@@ -53,7 +62,8 @@ struct Fold {
 std::vector<Fold> make_folds(const data::MultimodalDataset& dataset, const ProtocolOptions& options);
 
 /// Split for a final model fitted on all the data: no test side; validation = held-out subjects
-/// (subject-independent protocols), clips (subject_dependent) or samples (the others).
+/// (subject-independent protocols), clips (subject_dependent) or samples (the others, including
+/// per_subject_leaky: one model over all subjects' windows).
 Fold make_final_split(const data::MultimodalDataset& dataset, const ProtocolOptions& options);
 
 /// Throws emofuse::Error when `fold` shares a subject (subject-independent kinds), a clip

@@ -1,5 +1,7 @@
 #include "train/config.h"
 
+#include <cctype>
+
 #include "core/error.h"
 #include "core/runtime.h"
 #include "core/options.h"
@@ -8,18 +10,24 @@
 
 namespace emofuse::train {
 
-void apply_override(YAML::Node& root, const std::string& assignment) {
+namespace {
+
+// "a.b.c=value" -> ("a.b.c", value parsed as YAML). Throws OptionError for a malformed assignment.
+std::pair<std::string, YAML::Node> parse_assignment(const std::string& assignment) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
     throw OptionError("--set", "expected key.path=value, got '" + assignment + "'");
   }
   const std::string key = assignment.substr(0, eq), text = assignment.substr(eq + 1);
-  YAML::Node value;
   try {
-    value = YAML::Load(text);
+    return {key, YAML::Load(text)};
   } catch (const YAML::Exception& e) {
     throw OptionError(key, "cannot parse value '" + text + "': " + e.msg);
   }
+}
+
+// Sets root[a][b][c] = value for key "a.b.c", creating (or replacing non-map) parents.
+void set_path(YAML::Node& root, const std::string& key, const YAML::Node& value) {
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   std::vector<std::string> parts;
   size_t start = 0;
@@ -41,6 +49,100 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
     chain.push_back(next);
   }
   chain.back()[parts.back()] = value;
+}
+
+// node[key] read without creating anything; undefined when `node` is not a map or lacks `key`.
+YAML::Node child(const YAML::Node& node, const std::string& key) {
+  if (!node.IsDefined() || !node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  const YAML::Node& map = node;
+  return map[key];
+}
+
+std::string scalar_or(const YAML::Node& node, const std::string& fallback) {
+  return node.IsDefined() && node.IsScalar() ? node.Scalar() : fallback;
+}
+
+// `name` with every whole-word occurrence of `from` (bounded by an end or by a character other
+// than a letter or digit) replaced by `to`: helo_wesad -> mlp_early_wesad. Without one, "_<to>"
+// is appended: my_run -> my_run_mlp_early.
+std::string follow_model(const std::string& name, const std::string& from, const std::string& to) {
+  const auto word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  std::string out;
+  size_t pos = 0;
+  bool replaced = false;
+  for (auto hit = name.find(from); !from.empty() && hit != std::string::npos; hit = name.find(from, hit + 1)) {
+    const size_t after = hit + from.size();
+    if (hit < pos || (hit > 0 && word_char(name[hit - 1])) || (after < name.size() && word_char(name[after]))) continue;
+    out += name.substr(pos, hit - pos) + to;
+    pos = after;
+    replaced = true;
+  }
+  return replaced ? out + name.substr(pos) : name + "_" + to;
+}
+
+}  // namespace
+
+void apply_override(YAML::Node& root, const std::string& assignment) {
+  const auto [key, value] = parse_assignment(assignment);
+  set_path(root, key, value);
+}
+
+void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignments,
+                     std::vector<std::string>* notes) {
+  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  const ExperimentConfig defaults;
+  const std::string file_model = scalar_or(child(child(root, "model"), "name"), defaults.model_name);
+  const std::string file_name = scalar_or(child(root, "name"), "");
+  const YAML::Node file_run_dir = child(child(root, "output"), "run_dir");
+
+  // What the assignments set, all parsed (and malformed ones reported) before any is applied.
+  std::vector<std::pair<std::string, YAML::Node>> parsed;
+  std::string model = file_model;
+  bool sets_name = false, sets_run_dir = false, sets_model_options = false;
+  for (const auto& assignment : assignments) {
+    auto [key, value] = parse_assignment(assignment);
+    if (key == "model.name") model = scalar_or(value, model);
+    if (key == "model") model = scalar_or(child(value, "name"), defaults.model_name);
+    sets_name = sets_name || key == "name";
+    sets_run_dir = sets_run_dir || key == "output.run_dir" || (key == "output" && child(value, "run_dir").IsDefined());
+    sets_model_options = sets_model_options || key.rfind("model.options", 0) == 0;
+    parsed.emplace_back(std::move(key), std::move(value));
+  }
+  const bool switched = model != file_model;
+  auto note = [&](const std::string& line) {
+    if (notes) notes->push_back(line);
+  };
+
+  // Options of one model mean nothing to another: the new model starts from its defaults, plus the
+  // model.options.* assignments (whether given before or after model.name).
+  if (switched && child(child(root, "model"), "options").IsDefined()) {
+    const YAML::Node options = child(child(root, "model"), "options");
+    std::string keys;
+    if (options.IsMap()) {
+      for (const auto& kv : options) keys += (keys.empty() ? "" : ", ") + kv.first.as<std::string>();
+    }
+    root["model"].remove("options");
+    if (!keys.empty()) {
+      note("model.name changed from " + file_model + " to " + model + ": the config's model.options (" + keys +
+           ") are dropped; " + model + " starts from its defaults" +
+           (sets_model_options ? " and the model.options given with --set" : ""));
+    }
+  }
+  for (const auto& [key, value] : parsed) set_path(root, key, value);
+
+  // The run name (and with it the default run folder runs/<name>) follows the model, so a run of
+  // another model is never labelled, or written over, as the file's run. Without a name in the
+  // file the name defaults to the model's anyway.
+  if (switched && !sets_name && !file_name.empty()) {
+    const std::string name = follow_model(file_name, file_model, model);
+    root["name"] = name;
+    const bool own_run_dir = file_run_dir.IsDefined() || sets_run_dir;
+    note("name changed from " + file_name + " to " + name + " to follow model.name" +
+         (own_run_dir ? "" : " (default run folder runs/" + name + ")") + "; set name=... to choose another");
+  }
+  if (switched && file_run_dir.IsDefined() && !sets_run_dir) {
+    note("output.run_dir stays " + scalar_or(file_run_dir, "as given") + " as the config sets it, although model.name changed");
+  }
 }
 
 ExperimentConfig parse_experiment_config(const YAML::Node& root) {
@@ -84,8 +186,14 @@ ExperimentConfig parse_experiment_config(const YAML::Node& root) {
   o.warmup_epochs(t.get<int64_t>("warmup_epochs", o.warmup_epochs()));
   o.step_size(t.get<int64_t>("step_size", o.step_size()));
   o.step_gamma(t.get<double>("step_gamma", o.step_gamma()));
+  o.decay_gamma(t.get<double>("decay_gamma", o.decay_gamma()));
   o.patience(t.get<int64_t>("patience", o.patience()));
+  // Omitted, these default to min(default, epochs) so short runs stay valid; given, they are checked.
+  o.min_epochs(t.get<int64_t>("min_epochs", std::min(o.min_epochs(), o.epochs())));
+  o.smoothing(t.get<int64_t>("smoothing", std::min(o.smoothing(), o.epochs())));
   o.monitor(t.get<std::string>("monitor", o.monitor()));
+  o.loss_reduction(parse_loss_reduction(t.get<std::string>("loss_reduction", to_string(o.loss_reduction())),
+                                        "training.loss_reduction"));
   o.progress(t.get<bool>("progress", o.progress()));
   t.finish();
   o.validate();
@@ -110,8 +218,7 @@ YAML::Node ExperimentConfig::to_yaml() const {
   y["protocol"]["validation_fraction"] = protocol.validation_fraction;
   y["protocol"]["max_folds"] = protocol.max_folds;
   y["model"]["name"] = model_name;
-  y["model"]["options"] = model_options.IsDefined() && !model_options.IsNull() ? YAML::Clone(model_options)
-                                                                                : YAML::Node(YAML::NodeType::Map);
+  y["model"]["options"] = models::resolved_model_options(model_name, model_options);  // defaults filled in
   const auto& o = training;
   auto t = y["training"];
   t["optimizer"] = o.optimizer();
@@ -125,13 +232,17 @@ YAML::Node ExperimentConfig::to_yaml() const {
   t["warmup_epochs"] = o.warmup_epochs();
   t["step_size"] = o.step_size();
   t["step_gamma"] = o.step_gamma();
+  t["decay_gamma"] = o.decay_gamma();
   t["patience"] = o.patience();
+  t["min_epochs"] = o.min_epochs();
+  t["smoothing"] = o.smoothing();
   t["monitor"] = o.monitor();
+  t["loss_reduction"] = to_string(o.loss_reduction());
   t["progress"] = o.progress();
   y["output"]["run_dir"] = run_dir;
   y["output"]["save_models"] = save_models;
   y["output"]["final_model"] = final_model;
-  return y;
+  return with_short_floats(y);  // 0.2, not yaml-cpp's 0.20000000000000001
 }
 
 }  // namespace emofuse::train

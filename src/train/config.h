@@ -34,7 +34,8 @@ struct ExperimentConfig {
   std::string run_dir;       ///< default runs/<name>
   bool save_models = true;   ///< save each fold's model bundle
   bool final_model = false;  ///< after the folds, fit on all data and save <run_dir>/model
-  /// The resolved configuration (every default filled in), as written to <run_dir>/config.yaml.
+  /// The resolved configuration (every default filled in, model.options included; doubles in
+  /// their shortest exact form, 0.2), as written to <run_dir>/config.yaml.
   YAML::Node to_yaml() const;
 };
 
@@ -44,6 +45,19 @@ using emofuse::load_yaml_file;
 /// Applies "a.b.c=value" to `root` (value parsed as YAML: numbers, booleans, [lists]).
 /// Throws OptionError for a malformed assignment.
 void apply_override(YAML::Node& root, const std::string& assignment);
+
+/// Applies the command line's `--set` assignments to `root` (a config file) in order, as
+/// apply_override does, and keeps a model switch coherent. When they change model.name to another
+/// model than the file's (mlp_early when the file names none):
+///   - the file's model.options are dropped (one model's options mean nothing to another): the new
+///     model starts from its defaults plus the model.options.* assignments, before or after the switch;
+///   - unless an assignment sets `name`, the file's run name follows: the old model's name in it is
+///     replaced (helo_wesad -> mlp_early_wesad), else "_<new model>" is appended; the run folder,
+///     unless the file or an assignment sets output.run_dir, is runs/<name> and follows with it.
+/// Each such change is described by one line added to `notes` (when not null) for the user.
+/// Throws OptionError for a malformed assignment, before any is applied.
+void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignments,
+                     std::vector<std::string>* notes = nullptr);
 
 /// Parses and validates everything (data options, protocol, model name and options, training)
 /// without loading data. Unknown keys are errors.

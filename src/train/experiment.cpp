@@ -10,11 +10,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/build_info.h"
 #include "core/digest.h"
 #include "core/error.h"
 #include "core/io.h"
 #include "core/runtime.h"
+#include "models/baselines/prior.h"
 #include "models/registry.h"
+#include "train/report.h"
 #include "train/run_folder.h"
 
 namespace fs = std::filesystem;
@@ -53,7 +56,8 @@ json outcome_to_json(const FoldOutcome& f) {
   return {{"fold", f.name},           {"metrics", f.metrics},         {"train_size", f.train_size},
           {"validation_size", f.validation_size}, {"test_size", f.test_size}, {"fit_seconds", f.fit_seconds},
           {"predict_seconds", f.predict_seconds}, {"best_epoch", f.best_epoch}, {"epochs_run", f.epochs_run},
-          {"parameters", f.parameters}};
+          {"parameters", f.parameters}, {"floor_metrics", f.floor_metrics}, {"confusion", f.confusion},
+          {"test_subjects", f.test_subjects}};
 }
 
 // Reads a completed fold back; every problem names the file and the field.
@@ -87,6 +91,9 @@ FoldOutcome read_fold_outcome(const std::string& path) {
   field("best_epoch", f.best_epoch);
   field("epochs_run", f.epochs_run);
   field("parameters", f.parameters);
+  field("floor_metrics", f.floor_metrics);
+  field("confusion", f.confusion);
+  field("test_subjects", f.test_subjects);
   return f;
 }
 
@@ -131,7 +138,8 @@ data::DatasetSchema schema_from_yaml(const YAML::Node& y, const std::string& fil
 // Writes the bundle's files into `partial` (model.yaml last).
 void write_bundle_files(const fs::path& partial, const std::string& model_name, const YAML::Node& options,
                         const data::DatasetSchema& schema, const data::Standardizer& standardizer,
-                        const models::Estimator& estimator, const std::vector<std::string>& extra_files) {
+                        const models::Estimator& estimator, const std::vector<std::string>& extra_files,
+                        const std::optional<BundleProvenance>& provenance) {
   estimator.save((partial / "weights.pt").string());
   kill_point("bundle_weights");
   torch::serialize::OutputArchive archive;
@@ -143,8 +151,14 @@ void write_bundle_files(const fs::path& partial, const std::string& model_name, 
   YAML::Node y;
   y["format"] = "emofuse model bundle 1";
   y["model"]["name"] = model_name;
-  y["model"]["options"] = options.IsDefined() && !options.IsNull() ? YAML::Clone(options) : YAML::Node(YAML::NodeType::Map);
+  y["model"]["options"] = with_short_floats(models::resolved_model_options(model_name, options));  // every default
   y["schema"] = schema_to_yaml(schema);
+  if (provenance) {
+    y["evaluation"]["fold"] = provenance->fold;
+    y["evaluation"]["test_subjects"] = YAML::Node(YAML::NodeType::Sequence);
+    for (const auto& subject : provenance->test_subjects) y["evaluation"]["test_subjects"].push_back(subject);
+    if (provenance->normalize_per_subject) y["input"]["normalize_per_subject"] = true;
+  }
   // The size and digest of every other file, checked before LibTorch reads them: a corrupt or
   // swapped weights file then ends in a clear error rather than in LibTorch's archive reader,
   // which does not guard against corrupt input (it can crash on a damaged weights.pt).
@@ -163,13 +177,14 @@ void write_bundle_files(const fs::path& partial, const std::string& model_name, 
 
 void save_model_bundle(const std::string& dir, const std::string& model_name, const YAML::Node& options,
                        const data::DatasetSchema& schema, const data::Standardizer& standardizer,
-                       const models::Estimator& estimator, const std::vector<std::string>& extra_files) {
+                       const models::Estimator& estimator, const std::vector<std::string>& extra_files,
+                       const std::optional<BundleProvenance>& provenance) {
   const fs::path final_dir(dir);
   const fs::path partial = final_dir.string() + ".partial";
   fs::remove_all(partial);
   fs::create_directories(partial);
   try {
-    write_bundle_files(partial, model_name, options, schema, standardizer, estimator, extra_files);
+    write_bundle_files(partial, model_name, options, schema, standardizer, estimator, extra_files, provenance);
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(partial, ignored);  // an error (not a kill): leave no half bundle behind
@@ -234,6 +249,16 @@ ModelBundle load_model_bundle(const std::string& dir) {
   b.model_name = y["model"]["name"].as<std::string>();
   b.model_options = y["model"]["options"];
   b.schema = schema_from_yaml(y["schema"], yaml_path);
+  if (const auto evaluation = y["evaluation"]) {
+    try {
+      b.provenance = BundleProvenance{evaluation["fold"].as<std::string>(),
+                                      evaluation["test_subjects"].as<std::vector<std::string>>()};
+      if (const auto input = y["input"]) b.provenance->normalize_per_subject = input["normalize_per_subject"].as<bool>(false);
+    } catch (const YAML::Exception&) {
+      throw DataError(yaml_path, "field 'evaluation'",
+                      "expected {fold: <name>, test_subjects: [<subject>, ...]} (and input: {normalize_per_subject: <bool>})");
+    }
+  }
   const auto& entry = models::find_model(b.model_name);
   entry.validate_options(b.model_options);
   b.estimator = entry.build(b.schema, b.model_options);
@@ -298,8 +323,214 @@ std::string predictions_csv(const data::MultimodalDataset& data, const torch::Te
   return out.str();
 }
 
+namespace {
+
+// What the report says about the data: source, sizes, class names and balance.
+DataDescription describe_data(const data::MultimodalDataset& dataset) {
+  DataDescription d;
+  d.source = dataset.source();
+  d.samples = dataset.size();
+  d.subjects = static_cast<int64_t>(dataset.unique_subjects().size());
+  d.class_names = dataset.class_names();
+  auto counts = torch::bincount(dataset.hard_labels(), {}, dataset.num_classes());
+  for (int64_t c = 0; c < dataset.num_classes(); ++c) d.class_counts.push_back(counts[c].item<int64_t>());
+  d.one_hot_targets = headline_metric(dataset) == "accuracy";
+  return d;
+}
+
+std::string protocol_details(const protocol::ProtocolOptions& p) {
+  std::ostringstream s;
+  s << p.name;
+  const auto kind = protocol::protocol_from_name(p.name);
+  if (kind != protocol::ProtocolKind::kLoso && kind != protocol::ProtocolKind::kFixed) s << ", " << p.folds << " folds asked";
+  s << ", validation_fraction " << p.validation_fraction;
+  if (p.max_folds > 0) s << ", only the first " << p.max_folds << " folds";
+  return s.str();
+}
+
+// The floor on one fold: the prior (mean training distribution) scored on the fold's test rows.
+std::map<std::string, double> floor_metrics(const data::MultimodalDataset& train, const data::MultimodalDataset& test) {
+  models::PriorEstimator prior(train.schema());
+  prior.fit(train, data::MultimodalDataset(), models::FitContext());
+  return metrics::evaluate_predictions(prior.predict(test), test.targets(), test.hard_labels());
+}
+
+std::vector<std::vector<int64_t>> confusion_rows(const torch::Tensor& predictions, const data::MultimodalDataset& test) {
+  const auto report =
+      metrics::classification_report(predictions.argmax(1), test.hard_labels(), test.num_classes());
+  auto a = report.confusion.accessor<int64_t, 2>();
+  std::vector<std::vector<int64_t>> rows(test.num_classes(), std::vector<int64_t>(test.num_classes()));
+  for (int64_t t = 0; t < test.num_classes(); ++t) {
+    for (int64_t p = 0; p < test.num_classes(); ++p) rows[t][p] = a[t][p];
+  }
+  return rows;
+}
+
+std::vector<std::string> subject_names_of(const data::MultimodalDataset& data) {
+  std::vector<std::string> names;
+  for (auto id : data.unique_subjects()) names.push_back(data.subject_name(id));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Appends a fold's predictions CSV to the run's, keeping one header line.
+void append_predictions(std::string& all, const std::string& fold_csv) {
+  all += all.empty() ? fold_csv : fold_csv.substr(fold_csv.find('\n') + 1);
+}
+
+bool per_subject_normalized(const ExperimentConfig& config) {
+  return config.data["normalize_per_subject"] && config.data["normalize_per_subject"].as<bool>(false);
+}
+
+// Runs one fold: standardise on the training rows, fit, predict and score the test rows (and the
+// floor), save the bundle, write the fold's predictions and metrics.json (which marks it complete).
+FoldOutcome run_fold(const ExperimentConfig& config, const models::ModelEntry& entry,
+                     const data::MultimodalDataset& dataset, const protocol::Fold& fold, size_t index,
+                     const fs::path& fold_dir, const std::string& fold_label, const TrainerOptions& trainer_options,
+                     const RunOptions& options, std::string& all_predictions) {
+  fs::create_directories(fold_dir);
+  // Standardise with training-row statistics only.
+  data::Standardizer standardizer;
+  auto train_raw = dataset.subset(fold.train);
+  standardizer.fit(train_raw);
+  auto train = standardizer.apply(train_raw);
+  auto validation = standardizer.apply(dataset.subset(fold.validation));
+  auto test = standardizer.apply(dataset.subset(fold.test));
+
+  auto estimator = entry.build(dataset.schema(), config.model_options);
+  models::FitContext context;
+  context.trainer = &trainer_options;
+  context.checkpoint_dir = fold_dir.string();
+  context.fold_name = fold_label;
+  context.seed = mix_seed(config.seed, index + 1);
+  if (options.on_epoch_end) {
+    context.on_epoch_end = [&options, &fold](const EpochRecord& record) { options.on_epoch_end(fold.name, record); };
+  }
+  FoldOutcome outcome;
+  outcome.name = fold.name;
+  outcome.train_size = train.size();
+  outcome.validation_size = validation.size();
+  outcome.test_size = test.size();
+  outcome.test_subjects = subject_names_of(test);
+
+  auto start = std::chrono::steady_clock::now();
+  estimator->fit(train, validation, context);
+  outcome.fit_seconds = seconds_since(start);
+  if (auto* deep = dynamic_cast<models::DeepEstimator*>(estimator.get())) {
+    outcome.best_epoch = deep->best_epoch() + 1;
+    outcome.epochs_run = deep->epochs_run();
+  }
+  start = std::chrono::steady_clock::now();
+  auto predictions = estimator->predict(test);
+  outcome.predict_seconds = seconds_since(start);
+  outcome.metrics = metrics::evaluate_predictions(predictions, test.targets(), test.hard_labels());
+  outcome.floor_metrics = floor_metrics(train, test);
+  outcome.confusion = confusion_rows(predictions, test);
+  outcome.parameters = estimator->parameter_count();
+
+  if (config.save_models) {
+    // A tokenizer learned by the loader (MELD) travels with the model, for `emofuse predict`.
+    std::vector<std::string> extra;
+    const fs::path tokenizer = fs::path(config.run_dir) / "tokenizer.model";
+    if (fs::exists(tokenizer)) extra.push_back(tokenizer.string());
+    BundleProvenance provenance{fold.name, outcome.test_subjects, per_subject_normalized(config)};
+    save_model_bundle((fold_dir / "model").string(), config.model_name, config.model_options, dataset.schema(),
+                      standardizer, *estimator, extra, provenance);
+  }
+  auto csv = predictions_csv(test, predictions, fold.name, true);
+  write_text_atomic((fold_dir / "predictions.csv").string(), csv);
+  append_predictions(all_predictions, csv);
+  write_text_atomic((fold_dir / "metrics.json").string(), outcome_to_json(outcome).dump(2) + "\n");  // marks the fold complete
+  // The per-epoch checkpoint is only needed to resume an unfinished fold.
+  fs::remove(fold_dir / "checkpoint.pt");
+  {  // one line per fold, also when quiet (quiet silences the per-epoch lines only)
+    std::cerr << fold_label << ": chebyshev " << std::setprecision(4) << outcome.metrics["chebyshev"] << " kl "
+              << outcome.metrics["kl"] << " accuracy " << outcome.metrics["accuracy"] << " (floor "
+              << outcome.floor_metrics["accuracy"] << "; " << std::setprecision(3) << outcome.fit_seconds << " s)\n";
+  }
+  return outcome;
+}
+
+// After the folds: fits on all the data and saves <run_dir>/model (output.final_model).
+void fit_final_model(const ExperimentConfig& config, const models::ModelEntry& entry,
+                     const data::MultimodalDataset& dataset, const TrainerOptions& trainer_options) {
+  auto split = protocol::make_final_split(dataset, config.protocol);
+  data::Standardizer standardizer;
+  auto train_raw = dataset.subset(split.train);
+  standardizer.fit(train_raw);
+  auto estimator = entry.build(dataset.schema(), config.model_options);
+  models::FitContext context;
+  context.trainer = &trainer_options;
+  context.fold_name = config.name + " final model";
+  context.seed = mix_seed(config.seed, 0);
+  estimator->fit(standardizer.apply(train_raw), standardizer.apply(dataset.subset(split.validation)), context);
+  save_model_bundle((fs::path(config.run_dir) / "model").string(), config.model_name, config.model_options,
+                    dataset.schema(), standardizer, *estimator, {},
+                    BundleProvenance{"final (all data)", {}, per_subject_normalized(config)});
+}
+
+// metrics.json, metrics.csv, confusion.csv, predictions.csv and summary.md of a finished run.
+void write_run_outputs(const ExperimentResult& result, const std::string& all_predictions,
+                       const std::optional<std::map<std::string, double>>& ceiling) {
+  const fs::path run(result.run_dir);
+  json j;
+  j["name"] = result.name;
+  j["model"] = result.model_name;
+  j["protocol"] = result.protocol;
+  j["protocol_details"] = result.protocol_details;
+  j["leaky"] = result.leaky;
+  j["parameters"] = result.parameters;
+  j["headline_metric"] = result.headline_metric;
+  j["data"] = {{"source", result.data.source},           {"samples", result.data.samples},
+               {"subjects", result.data.subjects},       {"classes", result.data.class_names},
+               {"class_counts", result.data.class_counts}, {"one_hot_targets", result.data.one_hot_targets}};
+  j["command_line"] = result.command_line;
+  j["commit"] = result.commit;
+  j["threads"] = result.threads;
+  j["seconds"] = result.seconds;
+  for (const auto& f : result.folds) j["folds"].push_back(outcome_to_json(f));
+  for (const auto& [name, s] : result.summary) j["summary"][name] = {{"mean", s.mean}, {"std", s.std}, {"folds", s.count}};
+  for (const auto& [name, s] : result.floor_summary) j["floor"][name] = {{"mean", s.mean}, {"std", s.std}, {"folds", s.count}};
+  j["paired"] = paired_json({result});
+  if (!result.folds.empty()) {
+    j["per_class"] = per_class_json(result);
+    auto cm = pooled_confusion(result);
+    std::vector<std::vector<int64_t>> rows;
+    for (int64_t t = 0; t < cm.size(0); ++t) rows.emplace_back(cm[t].data_ptr<int64_t>(), cm[t].data_ptr<int64_t>() + cm.size(1));
+    j["confusion"] = {{"classes", result.data.class_names}, {"counts", rows}};
+  }
+  write_text_atomic((run / "metrics.json").string(), j.dump(2) + "\n");
+
+  const auto names = result.folds.empty() ? std::vector<std::string>{} : metric_order(result.folds.front().metrics);
+  std::ostringstream csv;
+  csv << std::setprecision(6) << "fold";
+  for (const auto& n : names) csv << "," << n;
+  csv << ",floor_" << result.headline_metric << ",fit_seconds,predict_seconds,best_epoch\n";
+  for (const auto& f : result.folds) {
+    csv << csv_escape(f.name);
+    for (const auto& n : names) csv << "," << f.metrics.at(n);
+    csv << "," << f.floor_metrics.at(result.headline_metric) << "," << f.fit_seconds << "," << f.predict_seconds << ","
+        << f.best_epoch << "\n";
+  }
+  for (const char* stat : {"mean", "std"}) {
+    csv << stat;
+    for (const auto& n : names) {
+      csv << "," << (std::string(stat) == "mean" ? result.summary.at(n).mean : result.summary.at(n).std);
+    }
+    const auto& floor = result.floor_summary.at(result.headline_metric);
+    csv << "," << (std::string(stat) == "mean" ? floor.mean : floor.std) << ",,,\n";
+  }
+  write_text_atomic((run / "metrics.csv").string(), csv.str());
+  if (!result.folds.empty()) write_text_atomic((run / "confusion.csv").string(), confusion_csv(result));
+  write_text_atomic((run / "predictions.csv").string(), all_predictions);
+  write_text_atomic((run / "summary.md").string(), run_summary_markdown(result, ceiling));
+}
+
+}  // namespace
+
 ExperimentResult run_experiment(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
                                 const RunOptions& options) {
+  const auto run_start = std::chrono::steady_clock::now();
   const auto& entry = models::find_model(config.model_name);
   auto folds = protocol::make_folds(dataset, config.protocol);
   const auto kind = protocol::protocol_from_name(config.protocol.name);
@@ -320,10 +551,17 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
   result.name = config.name;
   result.model_name = config.model_name;
   result.protocol = config.protocol.name;
+  result.protocol_details = protocol_details(config.protocol);
   result.leaky = protocol::is_leaky(kind);
   result.run_dir = config.run_dir;
+  result.data = describe_data(dataset);
+  result.headline_metric = headline_metric(dataset);
+  result.threads = torch::get_num_threads();
+  result.command_line = command_line();
+  result.commit = build_commit();
   if (result.leaky) {
-    std::cerr << "WARNING: protocol random_leaky splits one-second windows of the same clip across train and "
+    std::cerr << "WARNING: protocol " << config.protocol.name
+              << " splits one-second windows of the same clip across train and "
                  "test; its scores are inflated (LEAKY) and not comparable with subject-independent results.\n";
   }
 
@@ -342,180 +580,27 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
     const auto predictions_path = fold_dir / "predictions.csv";
     if (options.resume && fs::exists(metrics_path) && fs::exists(predictions_path)) {
       result.folds.push_back(read_fold_outcome(metrics_path.string()));
-      result.parameters = result.folds.back().parameters;
-      std::ifstream p(predictions_path);
-      std::stringstream text;
-      text << p.rdbuf();
-      auto s = text.str();
-      all_predictions += all_predictions.empty() ? s : s.substr(s.find('\n') + 1);
-      if (!options.quiet) std::cerr << fold_label << ": complete, read from " << metrics_path.string() << "\n";
-      continue;
+      append_predictions(all_predictions, read_file(predictions_path.string()));
+      std::cerr << fold_label << ": complete, read from " << metrics_path.string() << "\n";
+    } else {
+      result.folds.push_back(run_fold(config, entry, dataset, fold, f, fold_dir, fold_label, trainer_options, options,
+                                      all_predictions));
     }
-    fs::create_directories(fold_dir);
-    // Standardise with training-row statistics only.
-    data::Standardizer standardizer;
-    auto train_raw = dataset.subset(fold.train);
-    standardizer.fit(train_raw);
-    auto train = standardizer.apply(train_raw);
-    auto validation = standardizer.apply(dataset.subset(fold.validation));
-    auto test = standardizer.apply(dataset.subset(fold.test));
-
-    auto estimator = entry.build(dataset.schema(), config.model_options);
-    models::FitContext context;
-    context.trainer = &trainer_options;
-    context.checkpoint_dir = fold_dir.string();
-    context.fold_name = fold_label;
-    context.seed = mix_seed(config.seed, f + 1);
-    if (options.on_epoch_end) {
-      context.on_epoch_end = [&options, &fold](const EpochRecord& record) { options.on_epoch_end(fold.name, record); };
-    }
-    FoldOutcome outcome;
-    outcome.name = fold.name;
-    outcome.train_size = train.size();
-    outcome.validation_size = validation.size();
-    outcome.test_size = test.size();
-
-    auto start = std::chrono::steady_clock::now();
-    estimator->fit(train, validation, context);
-    outcome.fit_seconds = seconds_since(start);
-    if (auto* deep = dynamic_cast<models::DeepEstimator*>(estimator.get())) {
-      outcome.best_epoch = deep->best_epoch() + 1;
-      outcome.epochs_run = deep->epochs_run();
-    }
-    start = std::chrono::steady_clock::now();
-    auto predictions = estimator->predict(test);
-    outcome.predict_seconds = seconds_since(start);
-    outcome.metrics = metrics::evaluate_predictions(predictions, test.targets(), test.hard_labels());
-    outcome.parameters = estimator->parameter_count();
-    result.parameters = outcome.parameters;
-
-    if (config.save_models) {
-      // A tokenizer learned by the loader (MELD) travels with the model, for `emofuse predict`.
-      std::vector<std::string> extra;
-      if (fs::exists(run / "tokenizer.model")) extra.push_back((run / "tokenizer.model").string());
-      save_model_bundle((fold_dir / "model").string(), config.model_name, config.model_options, dataset.schema(),
-                        standardizer, *estimator, extra);
-    }
-    auto csv = predictions_csv(test, predictions, fold.name, true);
-    write_text_atomic(predictions_path.string(), csv);
-    all_predictions += all_predictions.empty() ? csv : csv.substr(csv.find('\n') + 1);
-    write_text_atomic(metrics_path.string(), outcome_to_json(outcome).dump(2) + "\n");  // marks the fold complete
-    // The per-epoch checkpoint is only needed to resume an unfinished fold.
-    fs::remove(fold_dir / "checkpoint.pt");
-    if (!options.quiet) {
-      std::cerr << fold_label << ": chebyshev " << std::setprecision(4) << outcome.metrics["chebyshev"] << " kl "
-                << outcome.metrics["kl"] << " accuracy " << outcome.metrics["accuracy"] << " (" << std::setprecision(3)
-                << outcome.fit_seconds << " s)\n";
-    }
-    result.folds.push_back(outcome);
+    result.parameters = result.folds.back().parameters;
   }
 
-  std::vector<std::map<std::string, double>> fold_metrics;
-  for (const auto& f : result.folds) fold_metrics.push_back(f.metrics);
-  result.summary = metrics::summarize(fold_metrics);
-
-  if (config.final_model) {
-    auto split = protocol::make_final_split(dataset, config.protocol);
-    data::Standardizer standardizer;
-    auto train_raw = dataset.subset(split.train);
-    standardizer.fit(train_raw);
-    auto estimator = entry.build(dataset.schema(), config.model_options);
-    models::FitContext context;
-    context.trainer = &trainer_options;
-    context.fold_name = config.name + " final model";
-    context.seed = mix_seed(config.seed, 0);
-    estimator->fit(standardizer.apply(train_raw), standardizer.apply(dataset.subset(split.validation)), context);
-    save_model_bundle((run / "model").string(), config.model_name, config.model_options, dataset.schema(), standardizer,
-                      *estimator);
-  }
-
-  // Run-level outputs.
-  json j;
-  j["name"] = result.name;
-  j["model"] = result.model_name;
-  j["protocol"] = result.protocol;
-  j["leaky"] = result.leaky;
-  j["parameters"] = result.parameters;
-  for (const auto& f : result.folds) j["folds"].push_back(outcome_to_json(f));
-  for (const auto& [name, s] : result.summary) j["summary"][name] = {{"mean", s.mean}, {"std", s.std}, {"folds", s.count}};
-  write_text_atomic((run / "metrics.json").string(), j.dump(2) + "\n");
-
-  const auto names = result.folds.empty() ? std::vector<std::string>{} : metric_order(result.folds.front().metrics);
-  std::ostringstream csv;
-  csv << std::setprecision(6) << "fold";
-  for (const auto& n : names) csv << "," << n;
-  csv << ",fit_seconds,predict_seconds,best_epoch\n";
+  std::vector<std::map<std::string, double>> fold_metrics, fold_floors;
   for (const auto& f : result.folds) {
-    csv << csv_escape(f.name);
-    for (const auto& n : names) csv << "," << f.metrics.at(n);
-    csv << "," << f.fit_seconds << "," << f.predict_seconds << "," << f.best_epoch << "\n";
+    fold_metrics.push_back(f.metrics);
+    fold_floors.push_back(f.floor_metrics);
   }
-  for (const char* stat : {"mean", "std"}) {
-    csv << stat;
-    for (const auto& n : names) csv << "," << (std::string(stat) == "mean" ? result.summary[n].mean : result.summary[n].std);
-    csv << ",,,\n";
-  }
-  write_text_atomic((run / "metrics.csv").string(), csv.str());
-  write_text_atomic((run / "predictions.csv").string(), all_predictions);
-  write_text_atomic((run / "summary.md").string(), format_comparison({result}, std::nullopt, names, true));
+  result.summary = metrics::summarize(fold_metrics);
+  result.floor_summary = metrics::summarize(fold_floors);
+  if (config.final_model) fit_final_model(config, entry, dataset, trainer_options);
+  result.seconds = seconds_since(run_start);
+  write_run_outputs(result, all_predictions, options.ceiling);
   folder->finish();
   return result;
-}
-
-std::string format_comparison(const std::vector<ExperimentResult>& results,
-                              const std::optional<std::map<std::string, double>>& ceiling,
-                              const std::vector<std::string>& metric_names, bool markdown) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"model"};
-  for (const auto& n : metric_names) {
-    header.push_back(n + (metrics::lower_is_better(n) ? " (lower)" : " (higher)"));
-  }
-  header.push_back("folds");
-  rows.push_back(header);
-  auto fmt = [](double v) {
-    std::ostringstream s;
-    s << std::fixed << std::setprecision(4) << v;
-    return s.str();
-  };
-  for (const auto& r : results) {
-    std::vector<std::string> row{r.name + (r.leaky ? " [LEAKY]" : "")};
-    for (const auto& n : metric_names) {
-      auto it = r.summary.find(n);
-      row.push_back(it == r.summary.end() ? "-" : fmt(it->second.mean) + " +- " + fmt(it->second.std));
-    }
-    row.push_back(std::to_string(r.folds.size()));
-    rows.push_back(row);
-  }
-  if (ceiling) {
-    std::vector<std::string> row{"ceiling (true distribution)"};
-    for (const auto& n : metric_names) row.push_back(ceiling->count(n) ? fmt(ceiling->at(n)) : "-");
-    row.push_back("-");
-    rows.push_back(row);
-  }
-  std::vector<size_t> width(header.size(), 0);
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  }
-  std::ostringstream out;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    if (markdown) out << "| ";
-    for (size_t c = 0; c < rows[r].size(); ++c) {
-      out << std::left << std::setw(static_cast<int>(width[c])) << rows[r][c] << (markdown ? " | " : "  ");
-    }
-    out << "\n";
-    if (r == 0) {
-      if (markdown) {
-        out << "|";
-        for (size_t c = 0; c < header.size(); ++c) out << std::string(width[c] + 2, '-') << "|";
-      } else {
-        size_t total = 0;
-        for (auto w : width) total += w + 2;
-        out << std::string(total, '-');
-      }
-      out << "\n";
-    }
-  }
-  return out.str();
 }
 
 }  // namespace emofuse::train

@@ -4,9 +4,13 @@
 //   <run_dir>/fingerprint.json   what the results depend on (config and data; see run_folder.h)
 //   <run_dir>/config.yaml        resolved configuration
 //   <run_dir>/folds/NN_<name>/   checkpoint.pt, model/ (bundle), predictions.csv, metrics.json
-//   <run_dir>/metrics.json       per-fold metrics and mean/std summary (plus "leaky" flag)
+//   <run_dir>/metrics.json       per-fold metrics, mean/std summary, the floor (prior) and the paired
+//                                statistics against it, per-class scores, the confusion matrix,
+//                                what ran (data, command line, commit, threads, time)
 //   <run_dir>/metrics.csv        one row per fold, then mean and std rows
-//   <run_dir>/summary.md         the summary table
+//   <run_dir>/confusion.csv      the confusion matrix of all folds' test rows
+//   <run_dir>/summary.md         a short report (report.h): data, protocol, command, the table with
+//                                the floor, paired statistics, per-fold and per-class tables
 //   <run_dir>/predictions.csv    every fold's test predictions
 //
 // A fold whose metrics.json exists is complete; with `resume`, it is read back instead of rerun,
@@ -36,6 +40,20 @@ struct FoldOutcome {
   double fit_seconds = 0, predict_seconds = 0;
   int64_t best_epoch = -1, epochs_run = 0;
   int64_t parameters = 0;  ///< trainable values of the fold's model
+  /// The floor: the `prior` model (mean training distribution) scored on the same test rows.
+  std::map<std::string, double> floor_metrics;
+  /// Confusion matrix of the test rows [C][C]: rows = true class, columns = predicted (argmax).
+  std::vector<std::vector<int64_t>> confusion;
+  std::vector<std::string> test_subjects;  ///< subjects of the test rows, sorted
+};
+
+/// What a run's report says about the data it ran on.
+struct DataDescription {
+  std::string source;
+  int64_t samples = 0, subjects = 0;
+  std::vector<std::string> class_names;
+  std::vector<int64_t> class_counts;  ///< samples per class (hard label)
+  bool one_hot_targets = false;       ///< every target row is one-hot (classification data)
 };
 
 struct ExperimentResult {
@@ -45,8 +63,15 @@ struct ExperimentResult {
   bool leaky = false;
   std::vector<FoldOutcome> folds;
   std::map<std::string, metrics::MetricSummary> summary;
+  std::map<std::string, metrics::MetricSummary> floor_summary;  ///< the prior's metrics over folds
   std::string run_dir;
   int64_t parameters = 0;
+  DataDescription data;
+  std::string headline_metric;  ///< see report.h: accuracy (one-hot targets) or chebyshev
+  std::string protocol_details;  ///< e.g. "loso, validation_fraction 0.2"
+  int threads = 0;               ///< LibTorch threads in effect
+  double seconds = 0;            ///< wall time of the run (folds read back on resume excluded)
+  std::string command_line, commit;  ///< see core/build_info.h
 };
 
 class RunFolder;
@@ -60,6 +85,9 @@ struct RunOptions {
   RunFolder* folder = nullptr;
   /// Called after each epoch (tests simulate a killed run by throwing from it).
   std::function<void(const std::string& fold, const EpochRecord&)> on_epoch_end;
+  /// The best any model can do on these data (synthetic data: the true distributions), for the
+  /// ceiling row of summary.md; absent for real data.
+  std::optional<std::map<std::string, double>> ceiling;
 };
 
 /// Runs `config` on `dataset` (already loaded) and writes the run folder. Throws DataError naming
@@ -68,9 +96,21 @@ struct RunOptions {
 ExperimentResult run_experiment(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
                                 const RunOptions& options = {});
 
+/// Where a bundle's model was evaluated: `emofuse eval` scores the fold's own test subjects by
+/// default, never rows the model was trained on.
+struct BundleProvenance {
+  std::string fold;                        ///< e.g. "S07", "fold 3", "final (all data)"
+  std::vector<std::string> test_subjects;  ///< empty: trained on every subject (final model)
+  /// The model was trained on features z-scored per subject (data.normalize_per_subject): data
+  /// it scores must be normalised the same way.
+  bool normalize_per_subject = false;
+};
+
 /// A saved model: what `emofuse predict` / `eval` load.
 struct ModelBundle {
   std::string model_name;
+  /// Absent in bundles written before provenance was recorded.
+  std::optional<BundleProvenance> provenance;
   YAML::Node model_options;
   data::DatasetSchema schema;
   data::Standardizer standardizer;
@@ -82,7 +122,8 @@ struct ModelBundle {
 /// kill) sees the old bundle, no bundle, or the new one, never new weights with an old model.yaml.
 void save_model_bundle(const std::string& dir, const std::string& model_name, const YAML::Node& options,
                        const data::DatasetSchema& schema, const data::Standardizer& standardizer,
-                       const models::Estimator& estimator, const std::vector<std::string>& extra_files = {});
+                       const models::Estimator& estimator, const std::vector<std::string>& extra_files = {},
+                       const std::optional<BundleProvenance>& provenance = std::nullopt);
 /// Loads a bundle; throws DataError naming the file when something is missing or inconsistent.
 ModelBundle load_model_bundle(const std::string& dir);
 /// Keeps and orders `data`'s modalities as the bundle's schema expects (by name), checking shapes
@@ -93,11 +134,5 @@ data::MultimodalDataset conform_to_schema(const data::MultimodalDataset& data, c
 /// probability column per class (and the targets when `with_targets`).
 std::string predictions_csv(const data::MultimodalDataset& data, const torch::Tensor& predictions,
                             const std::string& fold, bool with_targets);
-
-/// A table comparing experiments (mean +- std of each metric), optionally with a ceiling row.
-/// `markdown` selects a Markdown table, else aligned plain text.
-std::string format_comparison(const std::vector<ExperimentResult>& results,
-                              const std::optional<std::map<std::string, double>>& ceiling,
-                              const std::vector<std::string>& metric_names, bool markdown);
 
 }  // namespace emofuse::train

@@ -18,7 +18,9 @@ namespace emofuse::train {
 namespace {
 
 constexpr const char* kFingerprintFile = "fingerprint.json";
-constexpr const char* kFingerprintFormat = "emofuse run fingerprint 1";
+// 2: the config part lists every model option with its default and doubles in their shortest
+// form (0.2); a format-1 folder's fields would all read as changed, so it is refused as such.
+constexpr const char* kFingerprintFormat = "emofuse run fingerprint 2";
 
 // Fields that change no number a run writes: thread count (results are reproducible at a fixed
 // count, but choosing another one to continue is the user's call), progress display, and where
@@ -232,7 +234,10 @@ RunFolder::RunFolder(const ExperimentConfig& config, bool resume, bool overwrite
       if (j.at("format").get<std::string>() != kFingerprintFormat) {
         throw DataError(path, "field 'format'",
                         "expected '" + std::string(kFingerprintFormat) + "', got '" +
-                            j.at("format").get<std::string>() + "'");
+                            j.at("format").get<std::string>() +
+                            "': another emofuse version wrote this run, so --resume cannot check that it "
+                            "holds the same experiment; start again with --overwrite, or choose another "
+                            "--run-dir");
       }
       stored_config = j.at("config").get<FingerprintFields>();
       stored_data_ = j.at("data").get<FingerprintFields>();

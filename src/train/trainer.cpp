@@ -171,6 +171,52 @@ CheckpointState read_checkpoint(torch::serialize::InputArchive& archive, torch::
 
 }  // namespace
 
+LossReduction parse_loss_reduction(const std::string& text, const std::string& field) {
+  if (text == "mean") return LossReduction::kMean;
+  if (text == "sum") return LossReduction::kSum;
+  throw OptionError(field, "expected mean or sum, got '" + text + "'");
+}
+
+std::string to_string(LossReduction reduction) { return reduction == LossReduction::kSum ? "sum" : "mean"; }
+
+std::vector<double> smoothed_scores(const std::vector<double>& scores, int64_t window) {
+  TORCH_CHECK(window >= 1, "smoothed_scores: window must be >= 1, got ", window);
+  std::vector<double> out(scores.size());
+  for (size_t e = 0; e < scores.size(); ++e) {
+    // Summed afresh in epoch order (no running sum), so the value depends only on the window.
+    const size_t first = e + 1 > size_t(window) ? e + 1 - size_t(window) : 0;
+    double sum = 0;
+    for (size_t i = first; i <= e; ++i) sum += scores[i];
+    out[e] = sum / double(e - first + 1);
+  }
+  return out;
+}
+
+EpochSelection select_epoch(const std::vector<EpochRecord>& history, const TrainerOptions& options) {
+  const bool lower_better = metrics::lower_is_better(options.monitor());
+  std::vector<double> scores;
+  for (const auto& r : history) scores.push_back(r.validation_score);
+  const auto smoothed = smoothed_scores(scores, options.smoothing());
+  EpochSelection s;
+  for (size_t e = 0; e < smoothed.size(); ++e) {
+    // Epoch e (0-based) is epoch e + 1 to the user; none before min_epochs may stop or be kept.
+    if (int64_t(e) + 1 < options.min_epochs()) continue;
+    const double v = smoothed[e];
+    const bool better =
+        !std::isnan(v) && (s.best_epoch < 0 || (lower_better ? v < s.best_score : v > s.best_score));
+    if (better) {
+      s.best_epoch = int64_t(e);
+      s.best_score = v;
+      s.epochs_since_best = 0;
+    } else {
+      ++s.epochs_since_best;
+    }
+  }
+  if (!smoothed.empty()) s.last_smoothed = smoothed.back();
+  s.stop = options.patience() > 0 && s.epochs_since_best >= options.patience();
+  return s;
+}
+
 void TrainerOptions::validate() const {
   require_option(optimizer() == "adam" || optimizer() == "adamw", "training.optimizer",
                  "expected adam or adamw, got '" + optimizer() + "'");
@@ -180,13 +226,19 @@ void TrainerOptions::validate() const {
   require_option(batch_size() >= 1, "training.batch_size", "must be >= 1");
   require_option(eval_batch_size() >= 1, "training.eval_batch_size", "must be >= 1");
   require_option(grad_clip() >= 0, "training.grad_clip", "must be >= 0 (0 disables clipping)");
-  require_option(schedule() == "none" || schedule() == "cosine" || schedule() == "step", "training.schedule",
-                 "expected none, cosine or step, got '" + schedule() + "'");
+  require_option(schedule() == "none" || schedule() == "cosine" || schedule() == "step" ||
+                     schedule() == "exponential",
+                 "training.schedule", "expected none, cosine, step or exponential, got '" + schedule() + "'");
   require_option(warmup_epochs() >= 0 && warmup_epochs() < epochs(), "training.warmup_epochs",
                  "must be in [0, epochs)");
   require_option(step_size() >= 1, "training.step_size", "must be >= 1");
   require_option(step_gamma() > 0 && step_gamma() <= 1, "training.step_gamma", "must be in (0, 1]");
+  require_option(decay_gamma() > 0 && decay_gamma() <= 1, "training.decay_gamma", "must be in (0, 1]");
   require_option(patience() >= 0, "training.patience", "must be >= 0 (0 disables early stopping)");
+  require_option(min_epochs() >= 0 && min_epochs() <= epochs(), "training.min_epochs",
+                 "must be in [0, epochs] (epochs is " + std::to_string(epochs()) + ")");
+  require_option(smoothing() >= 1 && smoothing() <= epochs(), "training.smoothing",
+                 "must be in [1, epochs] (1 = no smoothing; epochs is " + std::to_string(epochs()) + ")");
   metrics::check_metric_name(monitor(), "training.monitor");
 }
 
@@ -195,6 +247,7 @@ double TrainerOptions::lr_factor(int64_t epoch) const {
   const int64_t e = epoch - warmup_epochs(), span = epochs() - warmup_epochs();
   if (schedule() == "cosine") return 0.5 * (1.0 + std::cos(M_PI * double(e) / double(span)));
   if (schedule() == "step") return std::pow(step_gamma(), double(e / step_size()));
+  if (schedule() == "exponential") return std::pow(decay_gamma(), double(e));
   return 1.0;
 }
 
@@ -222,13 +275,11 @@ TrainResult Trainer::fit(models::DistributionModule& model, const data::Multimod
   model.prepare(train);
   auto optimizer = make_optimizer(o, model.parameters());
   const bool has_validation = validation.size() > 0;
-  const bool lower_better = metrics::lower_is_better(o.monitor());
   const std::string checkpoint =
       context.checkpoint_dir.empty() ? "" : (fs::path(context.checkpoint_dir) / "checkpoint.pt").string();
 
   CheckpointState state;
-  state.best_score = lower_better ? std::numeric_limits<double>::infinity()
-                                  : -std::numeric_limits<double>::infinity();
+  state.best_score = std::numeric_limits<double>::quiet_NaN();
   const CheckpointOwner owner{context.fold_name, static_cast<int64_t>(context.seed)};
   if (o.resume() && !checkpoint.empty() && fs::exists(checkpoint)) {
     state = load_checkpoint(checkpoint, model, *optimizer, owner);
@@ -266,7 +317,12 @@ TrainResult Trainer::fit(models::DistributionModule& model, const data::Multimod
                     " (non-finite); lower training.learning_rate or check the input features");
       }
       optimizer->zero_grad();
-      terms.total.backward();
+      if (o.loss_reduction() == LossReduction::kSum) {
+        // Every model's loss is a batch mean, so B times it is the sum over the batch's samples.
+        (terms.total * static_cast<double>(idx.size(0))).backward();
+      } else {
+        terms.total.backward();
+      }
       if (o.grad_clip() > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), o.grad_clip());
       optimizer->step();
       {
@@ -287,7 +343,7 @@ TrainResult Trainer::fit(models::DistributionModule& model, const data::Multimod
 
     EpochRecord record{epoch, loss_sum / n, std::numeric_limits<double>::quiet_NaN(), lr,
                        seconds_since(epoch_start)};
-    bool improved = !has_validation;
+    double smoothed = std::numeric_limits<double>::quiet_NaN();
     if (has_validation) {
       auto pred = predict(model, validation, o.eval_batch_size());
       if (o.monitor() == "loss") {
@@ -297,26 +353,38 @@ TrainResult Trainer::fit(models::DistributionModule& model, const data::Multimod
         record.validation_score =
             metrics::evaluate_predictions(pred, validation.targets(), validation.hard_labels()).at(o.monitor());
       }
-      improved = lower_better ? record.validation_score < state.best_score : record.validation_score > state.best_score;
-    }
-    if (improved) {
-      state.best_score = has_validation ? record.validation_score : record.train_loss;
-      state.best_epoch = epoch;
-      state.bad_epochs = 0;
-      state.best_state = snapshot(model);
-    } else {
-      ++state.bad_epochs;
     }
     state.history.push_back(record);
+    bool improved = true, stop = false;
+    if (has_validation) {
+      // Recomputed from the whole history (which the checkpoint holds), so a resumed run decides
+      // exactly as an uninterrupted one. An earlier epoch's smoothed score never changes, so the
+      // selection either stays or moves to this epoch.
+      const auto selection = select_epoch(state.history, o);
+      improved = selection.best_epoch == epoch;
+      TORCH_INTERNAL_ASSERT(improved || selection.best_epoch == state.best_epoch, "select_epoch moved back to epoch ",
+                            selection.best_epoch, " from ", state.best_epoch);
+      state.best_epoch = selection.best_epoch;
+      state.best_score = selection.best_score;
+      state.bad_epochs = selection.epochs_since_best;
+      smoothed = selection.last_smoothed;
+      stop = selection.stop;
+    } else {
+      state.best_epoch = epoch;  // without validation the last epoch is kept
+      state.best_score = record.train_loss;
+      state.bad_epochs = 0;
+    }
+    if (improved) state.best_state = snapshot(model);
     state.next_epoch = epoch + 1;
-    const bool stop = has_validation && o.patience() > 0 && state.bad_epochs >= o.patience();
     if (stop) state.next_epoch = o.epochs();  // a resumed run must not continue past the stop
     if (!checkpoint.empty()) save_checkpoint(checkpoint, model, *optimizer, state, owner);
     if (tty) std::fprintf(stderr, "\r\033[K");
     if (o.progress()) {
-      std::fprintf(stderr, "%s epoch %lld/%lld loss %.4f val_%s %.4f lr %.2e %.1fs%s\n", context.fold_name.c_str(),
+      char mean_text[48] = "";
+      if (has_validation && o.smoothing() > 1) std::snprintf(mean_text, sizeof(mean_text), " (mean %.4f)", smoothed);
+      std::fprintf(stderr, "%s epoch %lld/%lld loss %.4f val_%s %.4f%s lr %.2e %.1fs%s\n", context.fold_name.c_str(),
                    static_cast<long long>(epoch + 1), static_cast<long long>(o.epochs()), record.train_loss,
-                   o.monitor().c_str(), record.validation_score, lr, record.seconds, improved ? " *" : "");
+                   o.monitor().c_str(), record.validation_score, mean_text, lr, record.seconds, improved ? " *" : "");
     }
     if (on_epoch_end) on_epoch_end(record);
     if (stop) {

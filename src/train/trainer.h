@@ -6,6 +6,11 @@
 // resumed from the checkpoint of epoch e continues exactly as the uninterrupted run would (same
 // seed, same thread count).
 //
+// Early stopping and model selection (select_epoch): the validation score of each epoch is
+// averaged over a trailing window of `smoothing` epochs; the kept epoch is the last epoch of the
+// best window, never one before `min_epochs`; training stops `patience` eligible epochs after it.
+// The decision is a pure function of the history, so a resumed run selects the same epoch.
+//
 // Checkpoint (<checkpoint_dir>/checkpoint.pt, written atomically after every epoch): model
 // parameters and buffers, optimizer state, the best model so far, epoch counters and history.
 #pragma once
@@ -13,6 +18,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -21,6 +27,17 @@
 #include "models/module.h"
 
 namespace emofuse::train {
+
+/// How a batch's training loss is reduced over its samples before the backward pass.
+enum class LossReduction {
+  kMean,  ///< the model's loss as written: a mean over the batch
+  kSum,   ///< summed over the batch: the model's (batch-mean) loss times the batch size
+};
+
+/// Parses "mean" or "sum"; throws OptionError naming `field` and the allowed values otherwise.
+LossReduction parse_loss_reduction(const std::string& text, const std::string& field);
+/// "mean" or "sum".
+std::string to_string(LossReduction reduction);
 
 struct TrainerOptions {
   /// "adamw" (decoupled weight decay, Loshchilov & Hutter 2019) or "adam".
@@ -33,17 +50,30 @@ struct TrainerOptions {
   TORCH_ARG(int64_t, eval_batch_size) = 1024;
   /// Clip the global gradient L2 norm to this value; 0 disables clipping.
   TORCH_ARG(double, grad_clip) = 1.0;
-  /// Learning-rate schedule over epochs: "none", "cosine" (to 0 at the last epoch), "step".
+  /// Learning-rate schedule over epochs: "none", "cosine" (to 0 at the last epoch), "step",
+  /// "exponential".
   TORCH_ARG(std::string, schedule) = "cosine";
   /// Linear warm-up epochs before the schedule (0 = none).
   TORCH_ARG(int64_t, warmup_epochs) = 0;
   /// "step" schedule: multiply the rate by step_gamma every step_size epochs.
   TORCH_ARG(int64_t, step_size) = 10;
   TORCH_ARG(double, step_gamma) = 0.5;
-  /// Stop after this many epochs without improvement of `monitor` on validation (0 = never).
+  /// "exponential" schedule: multiply the rate by decay_gamma after every epoch (HeLo's code: 0.99).
+  TORCH_ARG(double, decay_gamma) = 0.99;
+  /// Stop after this many eligible epochs without improvement of the smoothed `monitor` on
+  /// validation (0 = never).
   TORCH_ARG(int64_t, patience) = 8;
+  /// Neither stop nor select an epoch before epoch `min_epochs` (1-based; 0 or 1 = from the first).
+  /// Must be <= epochs; a config that omits it gets min(5, epochs).
+  TORCH_ARG(int64_t, min_epochs) = 5;
+  /// Stop and select on the mean validation score of the last `smoothing` epochs (1 = raw scores;
+  /// shorter windows over the first epochs). Must be <= epochs; a config that omits it gets
+  /// min(3, epochs).
+  TORCH_ARG(int64_t, smoothing) = 3;
   /// Validation metric for early stopping and model selection: "loss" or any metric name.
   TORCH_ARG(std::string, monitor) = "kl";
+  /// Mean (default) or sum of the model's loss over the batch; see docs/configuration.md.
+  TORCH_ARG(LossReduction, loss_reduction) = LossReduction::kMean;
   /// Show a progress bar on a terminal (one line per epoch otherwise); false = no per-epoch output.
   TORCH_ARG(bool, progress) = true;
   /// Continue from <checkpoint_dir>/checkpoint.pt when it exists.
@@ -64,9 +94,27 @@ struct EpochRecord {
   double seconds = 0;
 };
 
+/// What the early-stopping rule decides after the epochs of a history.
+struct EpochSelection {
+  int64_t best_epoch = -1;  ///< 0-based epoch whose weights are kept; -1 while none is eligible
+  double best_score = std::numeric_limits<double>::quiet_NaN();  ///< smoothed score of best_epoch
+  double last_smoothed = std::numeric_limits<double>::quiet_NaN();  ///< smoothed score of the last epoch
+  int64_t epochs_since_best = 0;  ///< eligible epochs after best_epoch (after none: all eligible ones)
+  bool stop = false;              ///< patience > 0 and epochs_since_best >= patience
+};
+
+/// Trailing means of `scores` over windows of `window` epochs: out[e] = mean(scores[max(0, e-window+1) .. e]).
+std::vector<double> smoothed_scores(const std::vector<double>& scores, int64_t window);
+
+/// Model selection and early stopping on `history` (one record per epoch, in order) under
+/// options.min_epochs, smoothing, patience and the direction of options.monitor. The best epoch
+/// is the first strict optimum of the smoothed validation curve among epochs >= min_epochs
+/// (1-based); NaN scores never improve.
+EpochSelection select_epoch(const std::vector<EpochRecord>& history, const TrainerOptions& options);
+
 struct TrainResult {
   int64_t best_epoch = -1;  ///< epoch whose weights are kept (last epoch without validation)
-  double best_score = 0;
+  double best_score = 0;    ///< its smoothed validation score (training loss without validation)
   int64_t epochs_run = 0;
   bool stopped_early = false;
   std::vector<EpochRecord> history;

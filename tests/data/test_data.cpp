@@ -217,3 +217,47 @@ TEST(RealData, DeapEegFeatures) {
   auto raw = read_csv(path + "/EEG_feature.txt", '\t');
   EXPECT_NEAR(d.features(0)[0][1][0].item<double>(), std::stod(raw.header[1]), 1e-4);
 }
+
+TEST(NormalizePerSubject, EachSubjectsFeaturesHaveZeroMeanAndUnitSpread) {
+  auto data = testutil::tiny_cohort(/*subjects=*/3);
+  // Give subject 1 a large offset and gain on every feature: per-subject z-scores must not see it.
+  auto shifted = data;
+  for (int64_t m = 0; m < data.num_modalities(); ++m) {
+    auto x = data.features(m).clone();
+    auto rows = (data.subjects() == data.unique_subjects()[1]).nonzero().reshape(-1);
+    x.index_copy_(0, rows, x.index_select(0, rows) * 7.0 + 100.0);
+    shifted.replace_features(m, x);
+  }
+  auto a = data::normalize_per_subject(data);
+  auto b = data::normalize_per_subject(shifted);
+  for (int64_t m = 0; m < data.num_modalities(); ++m) {
+    EXPECT_TRUE(torch::allclose(a.features(m), b.features(m), 1e-4, 1e-4)) << data.modality(m).name;
+    for (auto s : data.unique_subjects()) {
+      auto rows = (data.subjects() == s).nonzero().reshape(-1);
+      auto block = a.features(m).index_select(0, rows).reshape({rows.size(0), -1}).to(torch::kFloat64);
+      EXPECT_LT(block.mean(0).abs().max().item<double>(), 1e-5) << data.modality(m).name << " subject " << s;
+      // Every feature that varies within the subject has population std 1.
+      auto spread = block.std(0, /*unbiased=*/false);
+      auto varying = spread > 1e-3;
+      EXPECT_LT((spread.masked_select(varying) - 1.0).abs().max().item<double>(), 1e-4);
+    }
+  }
+  EXPECT_TRUE(torch::equal(a.targets(), data.targets()));  // labels untouched
+}
+
+TEST(NormalizePerSubject, DataOptionAppliesItAndSaysSoInTheSource) {
+  YAML::Node section;
+  section["format"] = "synthetic";
+  section["subjects"] = 3;
+  section["clips"] = 4;
+  section["seconds"] = 2;
+  section["normalize_per_subject"] = true;
+  auto loaded = data::load_data(section, 0);
+  EXPECT_NE(loaded.dataset.source().find("z-scored per subject"), std::string::npos) << loaded.dataset.source();
+  auto first = loaded.dataset.unique_subjects()[0];
+  auto rows = (loaded.dataset.subjects() == first).nonzero().reshape(-1);
+  auto block = loaded.dataset.features(0).index_select(0, rows).reshape({rows.size(0), -1});
+  EXPECT_LT(block.mean(0).abs().max().item<float>(), 1e-4);
+  section["normalize_per_subject"] = "sometimes";
+  EXPECT_THROW(data::validate_data_options(section), OptionError);
+}

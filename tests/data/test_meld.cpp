@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 
@@ -75,6 +76,24 @@ std::string error_of(const MeldOptions& options) {
     return e.what();
   }
   return "no error";
+}
+
+// EmoryNLP layout (emorynlp_{train,dev,test}_final.csv): Scene_ID restarts in every episode,
+// speakers are Python list literals.
+const char* kEmoryHeader =
+    "Utterance,Speaker,Emotion,Scene_ID,Utterance_ID,Season,Episode,Start_Time,End_Time\n";
+const std::array<std::string, 3> kEmoryFiles = {
+    "emorynlp_train_final.csv", "emorynlp_dev_final.csv", "emorynlp_test_final.csv"};
+
+// Writes `csv` as all three splits and returns options following the documented recipe.
+MeldOptions emory_corpus(const fs::path& dir, const std::string& csv) {
+  for (const auto& f : kEmoryFiles) write_file(dir / f, csv);
+  MeldOptions options = small_options(dir);
+  options.split_files = kEmoryFiles;
+  options.columns.dialogue = "Scene_ID";
+  options.columns.dialogue_scope = {"Season", "Episode"};
+  options.class_names = {"Joyful", "Mad", "Neutral", "Peaceful", "Powerful", "Sad", "Scared"};
+  return options;
 }
 
 }  // namespace
@@ -171,26 +190,174 @@ TEST(LoadMeld, MalformedCsvsGiveFileLineAndReason) {
 
 TEST(LoadMeld, EmoryNlpStyleColumnsAndClasses) {
   const auto dir = fresh_dir("emory");
-  const std::string csv =
-      "Utterance,Speaker,Emotion,Scene_ID,Utterance_ID,Season,Episode,StartTime,EndTime\n"
-      "Hi there.,\"['Ross Geller']\",Joyful,1,1,1,1,0,0\n"
-      "Go away!,\"['Rachel Green']\",Mad,1,2,1,1,0,0\n"
-      "Okay.,\"['Ross Geller']\",Neutral,2,1,1,1,0,0\n";
-  for (const char* f :
-       {"emorynlp_train_final.csv", "emorynlp_dev_final.csv", "emorynlp_test_final.csv"}) {
-    write_file(dir / f, csv);
-  }
-  MeldOptions options = small_options(dir);
-  options.split_files = {"emorynlp_train_final.csv", "emorynlp_dev_final.csv",
-                         "emorynlp_test_final.csv"};
-  options.columns.dialogue = "Scene_ID";
-  options.class_names = {"Joyful", "Mad", "Neutral", "Peaceful", "Powerful", "Sad", "Scared"};
+  const auto options = emory_corpus(dir, std::string(kEmoryHeader) +
+                                             "Hi there.,\"['Ross Geller']\",Joyful,1,1,1,1,0,0\n"
+                                             "Go away!,\"['Rachel Green']\",Mad,1,2,1,1,0,0\n"
+                                             "Okay.,\"['Ross Geller']\",Neutral,2,1,1,1,0,0\n");
   const auto ds = load_meld(options);
   EXPECT_EQ(ds.size(), 9);
   EXPECT_EQ(ds.num_classes(), 7);
   EXPECT_TRUE(
       torch::equal(ds.hard_labels().slice(0, 0, 3), torch::tensor({0, 1, 2}, torch::kLong)));
-  EXPECT_EQ(ds.subject_name(ds.subjects()[0].item<int64_t>()), "['Ross Geller']");
+  EXPECT_EQ(ds.subject_name(ds.subjects()[0].item<int64_t>()), "Ross Geller");
+  fs::remove_all(dir);
+}
+
+TEST(LoadEmoryNlp, ScenesKeyedBySeasonEpisodeAndScene) {
+  // Scene_ID 1 occurs in S1E1, S1E2 and S2E1: three dialogues, not one. Utterance_ID restarts
+  // per scene, so Scene_ID alone would also give duplicate keys.
+  const auto dir = fresh_dir("emory_scenes");
+  auto options = emory_corpus(dir, std::string(kEmoryHeader) +
+                                       "Hi there.,\"['Ross Geller']\",Joyful,1,1,1,1,0,0\n"
+                                       "Go away!,\"['Rachel Green']\",Mad,1,2,1,1,0,0\n"
+                                       "Coffee?,\"['Ross Geller']\",Neutral,1,1,1,2,0,0\n"
+                                       "No.,\"['Monica Geller']\",Sad,1,1,2,1,0,0\n"
+                                       "Fine.,\"['Ross Geller']\",Neutral,2,1,1,1,0,0\n"
+                                       "Sure.,\"['Joey Tribbiani']\",Joyful,1,2,1,2,0,0\n");
+  options.context_window = 1;
+  options.max_tokens = 48;
+  const auto ds = load_meld(options);
+  ASSERT_EQ(ds.size(), 18);
+  // Dialogue index in order of first appearance: (1,1,1) -> 0, (1,2,1) -> 1, (2,1,1) -> 2,
+  // (1,1,2) -> 3; the last row belongs to (1,2,1) again. Dev/test add partition * 1e6.
+  EXPECT_TRUE(torch::equal(ds.trials().slice(0, 0, 6),
+                           torch::tensor({0, 0, 1, 2, 3, 1}, torch::kLong)));
+  EXPECT_EQ(ds.trials()[8].item<int64_t>(), 1000001);
+  EXPECT_EQ(ds.trials()[16].item<int64_t>(), 2000003);
+  // Context stays inside a scene: "Coffee?" (S1E2) starts its dialogue, "Sure." follows it.
+  const auto tokenizer = text::Tokenizer::load((dir / "run" / "tokenizer.model").string());
+  const auto coffee = tokenizer.encode("Coffee?");
+  std::vector<int64_t> own(coffee.begin(), coffee.end());
+  own.resize(48, 0);
+  const auto row = ds.features(0)[2];
+  EXPECT_EQ(std::vector<int64_t>(row.data_ptr<int64_t>(), row.data_ptr<int64_t>() + 48), own);
+  std::vector<int64_t> with_context(coffee.begin(), coffee.end());
+  with_context.push_back(text::Tokenizer::kSepId);
+  const auto sure = tokenizer.encode("Sure.");
+  with_context.insert(with_context.end(), sure.begin(), sure.end());
+  with_context.resize(48, 0);
+  const auto last = ds.features(0)[5];
+  EXPECT_EQ(std::vector<int64_t>(last.data_ptr<int64_t>(), last.data_ptr<int64_t>() + 48),
+            with_context);
+
+  // Keyed precomputed features: the scope columns come first; rows in any order.
+  fs::create_directories(dir / "feats");
+  for (const char* split : {"train", "dev", "test"}) {
+    write_file(dir / "feats" / (std::string(split) + ".csv"),
+               "Season,Episode,Scene_ID,Utterance_ID,f0\n"
+               "1,2,1,2,122\n1,1,2,1,112\n2,1,1,1,211\n1,2,1,1,121\n1,1,1,2,111.2\n"
+               "1,1,1,1,111.1\n");
+  }
+  auto features = options;
+  features.text_features = (dir / "feats").string();
+  const auto fs_ds = load_meld(features);
+  EXPECT_TRUE(torch::allclose(fs_ds.features(0).slice(0, 0, 6).squeeze(1),
+                              torch::tensor({111.1f, 111.2f, 121.0f, 211.0f, 112.0f, 122.0f})));
+  write_file(dir / "feats" / "dev.csv", "Season,Episode,Scene_ID,Utterance_ID,f0\n1,1,1,1,0\n");
+  EXPECT_NE(error_of(features).find("dev.csv: no row for Season 1, Episode 1, Scene_ID 1, "
+                                    "Utterance_ID 2 (" +
+                                    (dir / kEmoryFiles[1]).string() + " line 3)"),
+            std::string::npos)
+      << error_of(features);
+
+  // A file without the scope columns names the missing one.
+  write_file(dir / kEmoryFiles[1],
+             "Utterance,Speaker,Emotion,Scene_ID,Utterance_ID,Season\nHi.,Ross,Joyful,1,1,1\n");
+  EXPECT_NE(error_of(options).find((dir / kEmoryFiles[1]).string() +
+                                   ": line 1: missing column 'Episode'"),
+            std::string::npos)
+      << error_of(options);
+  fs::remove_all(dir);
+}
+
+TEST(LoadMeld, DuplicateUtteranceKeysAreRejected) {
+  // MELD: dialogue 0, utterance 1 on lines 3 and 5 of dev.
+  auto dir = write_small_corpus("dup");
+  auto options = small_options(dir);
+  const auto dev = (dir / "dev_sent_emo.csv").string();
+  write_file(dev, std::string(kHeader) +
+                      "1,Hi.,Ross,joy,positive,0,0,1,1,a,b\r\n"
+                      "2,Hey.,Rachel,joy,positive,0,1,1,1,a,b\r\n"
+                      "3,Bye.,Ross,sadness,negative,1,0,1,1,a,b\r\n"
+                      "4,Hey again.,Joey,joy,positive,0,1,1,1,a,b\r\n");
+  EXPECT_NE(error_of(options).find(dev +
+                                   ": line 5: duplicate utterance key (Dialogue_ID 0, "
+                                   "Utterance_ID 1), already on line 3"),
+            std::string::npos)
+      << error_of(options);
+  fs::remove_all(dir);
+
+  // EmoryNLP keyed by Scene_ID alone (the old recipe): scene 1 of two episodes collides, and the
+  // message points to columns.dialogue_scope.
+  dir = fresh_dir("dup_emory");
+  const std::string csv = std::string(kEmoryHeader) +
+                          "Hi.,\"['Ross Geller']\",Joyful,1,1,1,1,0,0\n"
+                          "Yo.,\"['Joey Tribbiani']\",Joyful,1,1,1,2,0,0\n";
+  options = emory_corpus(dir, csv);
+  options.columns.dialogue_scope.clear();
+  const auto train = (dir / kEmoryFiles[0]).string();
+  std::string error = error_of(options);
+  EXPECT_NE(error.find(train +
+                       ": line 3: duplicate utterance key (Scene_ID 1, Utterance_ID 1), already "
+                       "on line 2"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("columns.dialogue_scope"), std::string::npos) << error;
+  // With the scope the same rows load; a true duplicate within one scene is still an error.
+  options.columns.dialogue_scope = {"Season", "Episode"};
+  EXPECT_EQ(load_meld(options).size(), 6);
+  write_file(dir / kEmoryFiles[2], csv + "Again.,\"['Ross Geller']\",Mad,1,1,1,2,0,0\n");
+  error = error_of(options);
+  EXPECT_EQ(error, (dir / kEmoryFiles[2]).string() +
+                       ": line 4: duplicate utterance key (Season 1, Episode 2, Scene_ID 1, "
+                       "Utterance_ID 1), already on line 3");
+  fs::remove_all(dir);
+}
+
+TEST(LoadEmoryNlp, SpeakerListLiteralsParsed) {
+  const auto dir = fresh_dir("emory_speakers");
+  // CSV-quoted cells: "" is one " inside the Python literal.
+  auto options = emory_corpus(
+      dir, std::string(kEmoryHeader) +
+               "Hi.,\"['Monica Geller']\",Joyful,1,1,1,1,0,0\n"
+               "Hey.,\"['Joey Tribbiani', 'Chandler Bing']\",Joyful,1,2,1,1,0,0\n"
+               "Oh.,\"[\"\"Chandler's Dad\"\"]\",Neutral,1,3,1,1,0,0\n"
+               "So.,\" [ 'Monica Geller' ,] \",Sad,1,4,1,1,0,0\n"
+               "No.,\"['It\\'s \\\\ me']\",Mad,1,5,1,1,0,0\n"
+               "Ok.,Ross,Neutral,1,6,1,1,0,0\n");
+  const auto ds = load_meld(options);
+  std::vector<std::string> names;
+  for (int64_t i = 0; i < 6; ++i) {
+    names.push_back(ds.subject_name(ds.subjects()[i].item<int64_t>()));
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"Monica Geller", "Joey Tribbiani & Chandler Bing",
+                                             "Chandler's Dad", "Monica Geller", "It's \\ me",
+                                             "Ross"}));
+  EXPECT_EQ(ds.subjects()[0].item<int64_t>(), ds.subjects()[3].item<int64_t>());
+
+  // Malformed literals: file, line, column and why.
+  const auto dev = (dir / kEmoryFiles[1]).string();
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"\"['Monica Geller'\"", "missing ']'"},
+      {"\"[Monica Geller]\"", "expected a quoted name at character 2"},
+      {"\"['Monica' 'Ross']\"", "expected ',' or ']' at character 11"},
+      {"\"['Monica Geller]\"", "unterminated quoted name"},
+      {"[]", "no name"},
+      {"\"['  ']\"", "empty name"},
+      {"\"['Monica'] and Ross\"", "text after ']'"},
+      {"\"['Mon\\nica']\"", "unsupported escape at character 6"},
+  };
+  for (const auto& [cell, why] : bad) {
+    write_file(dev, std::string(kEmoryHeader) + "Hi.,\"['Ross Geller']\",Joyful,1,1,1,1,0,0\n" +
+                        "Hey.," + cell + ",Joyful,1,2,1,1,0,0\n");
+    const auto error = error_of(options);
+    EXPECT_NE(error.find(dev + ": line 3: column 'Speaker': malformed speaker list "),
+              std::string::npos)
+        << cell << " -> " << error;
+    EXPECT_NE(error.find(": " + why + "; expected a list of quoted names like ['Monica Geller']"),
+              std::string::npos)
+        << cell << " -> " << error;
+  }
   fs::remove_all(dir);
 }
 
@@ -372,6 +539,7 @@ TEST(ReadMeldOptions, ConfigSectionKeysDefaultsAndErrors) {
   EXPECT_EQ(o.tokenizer.vocab_size, 500);
   EXPECT_EQ(o.context_window, 3);
   EXPECT_EQ(o.columns.dialogue, "Scene_ID");
+  EXPECT_TRUE(o.columns.dialogue_scope.empty());
   EXPECT_EQ(o.columns.utterance, "Utterance");
   EXPECT_EQ(o.audio.n_mels, 20);
   EXPECT_EQ(o.max_tokens, 64);
@@ -395,4 +563,38 @@ TEST(ReadMeldOptions, ConfigSectionKeysDefaultsAndErrors) {
   EXPECT_NE(error_for("{split_files: [a.csv]}").find("expected 3 file names"), std::string::npos);
   EXPECT_NE(error_for("{vocab_size: 2}").find("data.vocab_size"), std::string::npos);
   EXPECT_NE(error_for("{vocabsize: 2}").find("data.vocabsize"), std::string::npos);
+}
+
+TEST(ReadMeldOptions, EmoryNlpRecipeWithDialogueScope) {
+  // The recipe of docs/data.md.
+  auto node = YAML::Load(
+      "{format: meld, path: /x/emorynlp, split_files: [emorynlp_train_final.csv, "
+      "emorynlp_dev_final.csv, emorynlp_test_final.csv], columns: {dialogue: Scene_ID, "
+      "dialogue_scope: [Season, Episode]}, class_names: [Joyful, Mad, Neutral, Peaceful, "
+      "Powerful, Sad, Scared]}");
+  OptionReader r(node, "data");
+  r.get<std::string>("format", "");
+  const auto o = read_meld_options(r, r.get<std::string>("path", ""), "/runs/a");
+  r.finish();
+  EXPECT_EQ(o.columns.dialogue, "Scene_ID");
+  EXPECT_EQ(o.columns.dialogue_scope, (std::vector<std::string>{"Season", "Episode"}));
+
+  const auto error_for = [](const std::string& yaml) {
+    try {
+      OptionReader reader(YAML::Load(yaml), "data");
+      read_meld_options(reader, "", "/runs/a");
+      reader.finish();
+    } catch (const OptionError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(error_for("{columns: {dialogue: Scene_ID, dialogue_scope: [Season, Scene_ID]}}"),
+            "option 'data.columns.dialogue_scope': column 'Scene_ID' named twice among "
+            "dialogue_scope, dialogue and utterance_id");
+  EXPECT_EQ(error_for("{columns: {dialogue_scope: ['']}}"),
+            "option 'data.columns.dialogue_scope': column names must not be empty");
+  EXPECT_EQ(error_for("{audio_dir: /w, columns: {dialogue_scope: [Season]}}"),
+            "option 'data.audio_dir': audio files are named dia{D}_utt{U} by one dialogue id; "
+            "not available with columns.dialogue_scope");
 }

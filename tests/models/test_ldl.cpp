@@ -4,14 +4,19 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <memory>
+#include <set>
 
 #include "core/error.h"
 #include "core/runtime.h"
 #include "data/ldl.h"
 #include "data/normalize.h"
 #include "metrics/metrics.h"
+#include "models/ldl/inner_cv.h"
 #include "models/ldl/ldl.h"
 #include "models/registry.h"
+#include "protocol/splits.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 
@@ -245,6 +250,272 @@ TEST(LdlRegistry, RegistersEveryMethodAndRoundTripsThroughFiles) {
   auto wider = make_dataset(torch::zeros({4, 5}), problem.y.slice(0, 0, 4));
   auto wrong_schema = registry[2].build(wider.schema(), YAML::Node());
   EXPECT_THROW(wrong_schema->load(sa_path), DataError);
+}
+
+// ------------------------------------------------------------------------------- inner_cv
+
+// An estimator that records the rows (by trial id) of every fit and predict call and predicts the
+// uniform distribution, so every candidate ties.
+struct SpyLog {
+  std::vector<std::set<int64_t>> fits, predicts;
+  std::vector<double> values;  // option `value` of each fitted model
+};
+class SpyEstimator : public Estimator {
+ public:
+  SpyEstimator(std::shared_ptr<SpyLog> log, double value, int64_t classes)
+      : log_(std::move(log)), value_(value), classes_(classes) {}
+  std::string name() const override { return "spy"; }
+  void fit(const data::MultimodalDataset& train, const data::MultimodalDataset&, const FitContext&) override {
+    log_->fits.push_back(ids(train));
+    log_->values.push_back(value_);
+  }
+  torch::Tensor predict(const data::MultimodalDataset& data) override {
+    log_->predicts.push_back(ids(data));
+    return torch::full({data.size(), classes_}, 1.0 / static_cast<double>(classes_));
+  }
+  void save(const std::string&) const override {}
+  void load(const std::string&) override {}
+
+ private:
+  static std::set<int64_t> ids(const data::MultimodalDataset& d) {
+    auto t = d.trials().contiguous();
+    return std::set<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+  }
+  std::shared_ptr<SpyLog> log_;
+  double value_;
+  int64_t classes_;
+};
+
+std::set<int64_t> id_set(const torch::Tensor& rows) {
+  auto t = rows.contiguous();
+  return std::set<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+}
+
+TEST(InnerCv, NeverSeesTheOuterTestRows) {
+  // 40 rows with trial id = row index, cut into 5 outer folds as ldl-bench does (kfold). The
+  // wrapper is given only each outer training side; every row that any inner fit or predict
+  // touches must come from it, and the inner folds must partition it.
+  torch::manual_seed(3);
+  auto all = make_dataset(torch::randn({40, 2}), torch::softmax(torch::randn({40, 3}), 1));
+  protocol::ProtocolOptions outer;
+  outer.name = "kfold";
+  outer.folds = 5;
+  outer.validation_fraction = 0;
+  auto folds = protocol::make_folds(all, outer);
+  const std::vector<YAML::Node> grid{options("{value: 1}"), options("{value: 2}"), options("{value: 3}")};
+  for (size_t f = 0; f < folds.size(); ++f) {
+    auto log = std::make_shared<SpyLog>();
+    InnerCvEstimator tuned(all.schema(), InnerCvOptions("spy", grid).folds(4),
+                           [log](const YAML::Node& o) { return std::make_unique<SpyEstimator>(log, o["value"].as<double>(), 3); });
+    FitContext context;
+    context.seed = 11 + f;
+    tuned.fit(all.subset(folds[f].train), {}, context);
+    const auto train = id_set(folds[f].train), test = id_set(folds[f].test);
+    ASSERT_EQ(log->fits.size(), 4u * 3u + 1u);  // 4 inner folds x 3 candidates, then the refit
+    ASSERT_EQ(log->predicts.size(), 4u * 3u);
+    std::vector<int> validated(40, 0);
+    for (size_t i = 0; i < log->predicts.size(); ++i) {
+      const auto& fit = log->fits[i];
+      const auto& val = log->predicts[i];
+      for (auto id : fit) EXPECT_TRUE(train.count(id) && !test.count(id)) << "outer fold " << f << " row " << id;
+      for (auto id : val) {
+        EXPECT_TRUE(train.count(id) && !test.count(id)) << "outer fold " << f << " row " << id;
+        EXPECT_FALSE(fit.count(id)) << "row " << id << " both fitted and validated on";
+        ++validated[id];
+      }
+      EXPECT_EQ(fit.size() + val.size(), train.size());
+    }
+    // Every outer training row is validated once per candidate; no outer test row ever.
+    for (int64_t id = 0; id < 40; ++id) EXPECT_EQ(validated[id], train.count(id) ? 3 : 0) << id;
+    EXPECT_EQ(log->fits.back(), train);  // the refit uses the whole outer training side
+    // All candidates predict the same (uniform): a tie, which goes to the last (most regularised).
+    EXPECT_EQ(tuned.chosen(), 2);
+    EXPECT_EQ(log->values.back(), 3.0);
+  }
+}
+
+TEST(InnerCv, FixedOptionsAreNotSearched) {
+  // A key both fixed and searched is refused before any data is seen.
+  try {
+    InnerCvOptions::from_yaml(options("{model: sa_bfgs, options: {lambda: 10}, candidates: [{lambda: 1}, {lambda: 100}]}"));
+    FAIL() << "expected OptionError";
+  } catch (const OptionError& e) {
+    EXPECT_NE(std::string(e.what()).find("fixed"), std::string::npos) << e.what();
+  }
+  // A fixed option reaches every inner fit and the refit unchanged; only the candidates' key varies.
+  torch::manual_seed(4);
+  auto train = make_dataset(torch::randn({20, 2}), torch::softmax(torch::randn({20, 3}), 1));
+  auto built = std::make_shared<std::vector<YAML::Node>>();
+  auto log = std::make_shared<SpyLog>();
+  InnerCvEstimator tuned(train.schema(),
+                         InnerCvOptions("spy", {options("{value: 1}"), options("{value: 2}")})
+                             .options(options("{fixed: 7}"))
+                             .folds(2),
+                         [built, log](const YAML::Node& o) {
+                           built->push_back(YAML::Clone(o));
+                           return std::make_unique<SpyEstimator>(log, o["value"].as<double>(), 3);
+                         });
+  tuned.fit(train, {}, {});
+  ASSERT_EQ(built->size(), 2u * 2u + 1u);
+  std::set<double> values;
+  for (const auto& o : *built) {
+    EXPECT_EQ(o["fixed"].as<int>(), 7) << YAML::Dump(o);
+    EXPECT_EQ(o.size(), 2u) << YAML::Dump(o);
+    values.insert(o["value"].as<double>());
+  }
+  EXPECT_EQ(values, (std::set<double>{1.0, 2.0}));
+}
+
+TEST(InnerCv, OptionsAreValidatedBeforeAnyData) {
+  auto expect_option_error = [](const std::string& yaml, const std::string& name) {
+    try {
+      InnerCvOptions::from_yaml(options(yaml));
+      FAIL() << "expected OptionError for " << yaml;
+    } catch (const OptionError& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  };
+  expect_option_error("{candidates: [{k: 1}]}", "model.options.model");
+  expect_option_error("{model: no_such_model, candidates: [{k: 1}]}", "no_such_model");
+  expect_option_error("{model: inner_cv, candidates: [{k: 1}]}", "model.options.model");
+  expect_option_error("{model: aa_knn}", "model.options.candidates");
+  expect_option_error("{model: aa_knn, candidates: []}", "model.options.candidates");
+  expect_option_error("{model: aa_knn, candidates: [{k: 1}, {k: 0}]}", "model.options.candidates[1]");
+  expect_option_error("{model: aa_knn, candidates: [{neighbours: 2}]}", "neighbours");
+  expect_option_error("{model: aa_knn, candidates: [{k: 1}], folds: 1}", "model.options.folds");
+  expect_option_error("{model: aa_knn, candidates: [{k: 1}], criterion: mse}", "model.options.criterion");
+  expect_option_error("{model: aa_knn, candidates: [{k: 1}], strategy: grid}", "strategy");
+  auto o = InnerCvOptions::from_yaml(options("{model: ldllc, candidates: [{lambda1: 1, lambda2: 0.1}], criterion: chebyshev}"));
+  EXPECT_EQ(o.folds(), 5);
+  EXPECT_EQ(o.criterion(), InnerCvCriterion::kChebyshev);
+  EXPECT_EQ(o.candidate_options(0)["lambda2"].as<double>(), 0.1);
+}
+
+// The inner losses recomputed from scratch: the same kfold split of the training rows, the same
+// per-inner-fold standardisation, AA-kNN with each k, mean KL over all training rows.
+std::vector<double> knn_inner_losses(const data::MultimodalDataset& train, const std::vector<int64_t>& ks,
+                                     int64_t folds, uint64_t seed) {
+  protocol::ProtocolOptions split;
+  split.name = "kfold";
+  split.folds = folds;
+  split.validation_fraction = 0;
+  split.seed = seed;
+  std::vector<double> sums(ks.size(), 0.0);
+  for (const auto& fold : protocol::make_folds(train, split)) {
+    data::Standardizer standardizer;
+    standardizer.fit(train.subset(fold.train));
+    auto inner_train = standardizer.apply(train.subset(fold.train));
+    auto inner_validation = standardizer.apply(train.subset(fold.test));
+    for (size_t c = 0; c < ks.size(); ++c) {
+      AaKnn knn(train.schema(), AaKnnOptions().k(ks[c]));
+      knn.fit(inner_train, {}, {});
+      sums[c] += metrics::distribution_metric_per_sample("kl", knn.predict(inner_validation), inner_validation.targets())
+                     .sum()
+                     .item<double>();
+    }
+  }
+  for (auto& s : sums) s /= static_cast<double>(train.size());
+  return sums;
+}
+
+YAML::Node knn_grid_options(const std::vector<int64_t>& ks, int64_t folds) {
+  YAML::Node o;
+  o["model"] = "aa_knn";
+  for (auto k : ks) {
+    YAML::Node c;
+    c["k"] = k;
+    o["candidates"].push_back(c);
+  }
+  o["folds"] = folds;
+  return o;
+}
+
+TEST(InnerCv, AaKnnPicksOneNeighbourWhenEverySampleHasATwin) {
+  // 40 well separated pairs of near-identical points (distance 1e-3 within a pair, ~10 between
+  // pairs), each pair with its own random distribution (softmax of standard normal logits). A row
+  // whose twin is in the inner training fold is predicted exactly by k = 1, while k >= 2 mixes in
+  // other pairs: k = 1 is clearly right. (With much sharper distributions, softmax(4 z), the rows
+  // whose twin falls in the same inner validation fold cost so much KL that averaging many
+  // neighbours wins instead; a pure-Python simulation of this construction picked k = 1 in 10/10
+  // draws at softmax(z), with about half the loss of k = 2.)
+  torch::manual_seed(5);
+  auto centres = torch::randn({40, 4}, torch::kFloat64) * 10;
+  auto x = torch::cat({centres, centres + 1e-3 * torch::randn({40, 4}, torch::kFloat64)});
+  auto d = torch::softmax(torch::randn({40, 5}, torch::kFloat64), 1);
+  auto train = make_dataset(x, torch::cat({d, d}));
+  const std::vector<int64_t> ks{1, 2, 4, 8, 16};
+  auto tuned = find_model("inner_cv").build(train.schema(), knn_grid_options(ks, 5));
+  FitContext context;
+  context.seed = 21;
+  tuned->fit(train, {}, context);
+  auto& inner = dynamic_cast<InnerCvEstimator&>(*tuned);
+  const auto expected = knn_inner_losses(train, ks, 5, 21);
+  ASSERT_EQ(inner.losses().size(), ks.size());
+  for (size_t c = 0; c < ks.size(); ++c) EXPECT_NEAR(inner.losses()[c], expected[c], 1e-9 * expected[c]) << ks[c];
+  EXPECT_EQ(inner.chosen(), 0) << "losses " << inner.losses()[0] << " " << inner.losses()[1];
+  EXPECT_LT(inner.losses()[0], 0.8 * inner.losses()[1]);  // clearly, not by a hair
+  // The refit is AA-kNN with k = 1 on all rows: it reproduces the training distributions.
+  EXPECT_TRUE(torch::allclose(tuned->predict(train).to(torch::kFloat64), torch::cat({d, d}), 1e-6, 1e-6));
+}
+
+TEST(InnerCv, AaKnnPicksTheLargestKWhenTheFeaturesCarryNothing) {
+  // Distributions independent of the features: the nearest neighbours are random rows, so the
+  // more of them averaged the closer to the mean distribution (k = 1 is clearly wrong).
+  torch::manual_seed(6);
+  auto train = make_dataset(torch::randn({150, 3}), torch::softmax(2 * torch::randn({150, 4}), 1));
+  const std::vector<int64_t> ks{1, 2, 4, 8, 16, 32};
+  auto tuned = find_model("inner_cv").build(train.schema(), knn_grid_options(ks, 5));
+  FitContext context;
+  context.seed = 2;
+  tuned->fit(train, {}, context);
+  auto& inner = dynamic_cast<InnerCvEstimator&>(*tuned);
+  const auto expected = knn_inner_losses(train, ks, 5, 2);
+  for (size_t c = 0; c < ks.size(); ++c) EXPECT_NEAR(inner.losses()[c], expected[c], 1e-9 * expected[c]) << ks[c];
+  EXPECT_EQ(inner.chosen(), static_cast<int64_t>(ks.size()) - 1);
+  EXPECT_GT(inner.losses()[0], 2 * inner.losses().back());
+}
+
+TEST(InnerCv, RecordsTheSelectionAndRoundTripsThroughFiles) {
+  auto problem = maxent_problem();
+  auto train = make_dataset(problem.x.slice(0, 0, 200), problem.y.slice(0, 0, 200));
+  auto test = make_dataset(problem.x.slice(0, 200), problem.y.slice(0, 200));
+  const auto yaml = options("{model: sa_bfgs, candidates: [{lambda: 0.01}, {lambda: 1000}], folds: 3}");
+  const auto& entry = find_model("inner_cv");
+  entry.validate_options(yaml);
+  auto tuned = entry.build(train.schema(), yaml);
+  const auto dir = fs::path(temp_file("inner_cv_fold"));
+  fs::create_directories(dir);
+  FitContext context;
+  context.checkpoint_dir = dir.string();
+  tuned->fit(train, {}, context);
+  auto& inner = dynamic_cast<InnerCvEstimator&>(*tuned);
+  // Noise-free data from a maximum-entropy model: the weak penalty wins.
+  EXPECT_EQ(inner.chosen(), 0);
+  EXPECT_EQ(tuned->parameter_count(), 3 * 3 + 3);
+  const auto record = testutil::read_file((dir / "inner_cv.json").string());
+  EXPECT_NE(record.find("\"chosen\": 0"), std::string::npos) << record;
+  EXPECT_NE(record.find("\"lambda\": 1000"), std::string::npos) << record;
+  // The refit equals SA-BFGS with the chosen lambda on all training rows.
+  SaBfgs direct(train.schema(), SaBfgsOptions().lambda(0.01));
+  direct.fit(train, {}, {});
+  auto before = tuned->predict(test);
+  EXPECT_TRUE(torch::equal(before, direct.predict(test)));
+  const auto path = temp_file("inner_cv.pt");
+  tuned->save(path);
+  auto fresh = entry.build(train.schema(), yaml);
+  fresh->load(path);
+  EXPECT_EQ(dynamic_cast<InnerCvEstimator&>(*fresh).chosen(), 0);
+  EXPECT_TRUE(torch::equal(fresh->predict(test), before));
+  // A file written for another candidate list, or another model's file, is refused by name.
+  auto three = entry.build(train.schema(), options("{model: sa_bfgs, candidates: [{lambda: 1}, {lambda: 2}, {lambda: 3}]}"));
+  EXPECT_THROW(three->load(path), DataError);
+  SaBfgs other(train.schema(), SaBfgsOptions());
+  other.fit(train, {}, {});
+  other.save(temp_file("plain_sa.pt"));
+  EXPECT_THROW(fresh->load(temp_file("plain_sa.pt")), DataError);
+  // Fewer training rows than inner folds: a clear error, not a crash.
+  auto tiny = make_dataset(problem.x.slice(0, 0, 2), problem.y.slice(0, 0, 2));
+  EXPECT_THROW(entry.build(tiny.schema(), yaml)->fit(tiny, {}, {}), Error);
 }
 
 // --------------------------------------------------------------------------------- real data

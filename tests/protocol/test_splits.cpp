@@ -86,6 +86,77 @@ TEST(Splits, RandomLeakyIsLabelledAndDoesLeakClips) {
   EXPECT_FALSE(disjoint(values_at(d.clip_keys(), folds[0].test), values_at(d.clip_keys(), folds[0].train)));
 }
 
+TEST(Splits, PerSubjectLeakyTrainsOneFoldPerSubjectOnEightyPercentOfItsWindows) {
+  auto d = testutil::tiny_cohort(3, 4, 5);  // 3 subjects x 20 windows
+  ProtocolOptions o;
+  o.name = "per_subject_leaky";
+  o.validation_fraction = 0.25;
+  auto folds = make_folds(d, o);
+  ASSERT_EQ(folds.size(), 3u);  // one fold per subject, whatever protocol.folds says
+  EXPECT_TRUE(is_leaky(protocol_from_name("per_subject_leaky")));
+  for (size_t f = 0; f < folds.size(); ++f) {
+    const auto& fold = folds[f];
+    auto subject = static_cast<int64_t>(f);  // folds follow subject ids
+    EXPECT_EQ(fold.name, "LEAKY " + d.subject_name(subject));
+    // Every row of the fold is one subject's.
+    EXPECT_EQ(values_at(d.subjects(), fold.train), std::set<int64_t>{subject});
+    EXPECT_EQ(values_at(d.subjects(), fold.validation), std::set<int64_t>{subject});
+    EXPECT_EQ(values_at(d.subjects(), fold.test), std::set<int64_t>{subject});
+    // 20 windows: floor(0.8 * 20) = 16 on the training side, of which round(0.25 * 16) = 4
+    // validate; the other 4 test.
+    EXPECT_EQ(fold.train.numel(), 12);
+    EXPECT_EQ(fold.validation.numel(), 4);
+    EXPECT_EQ(fold.test.numel(), 4);
+    auto train = values_at(torch::arange(d.size()), fold.train);
+    auto val = values_at(torch::arange(d.size()), fold.validation);
+    auto test = values_at(torch::arange(d.size()), fold.test);
+    EXPECT_TRUE(disjoint(train, test));
+    EXPECT_TRUE(disjoint(val, test));
+    EXPECT_TRUE(disjoint(train, val));
+    EXPECT_NO_THROW(check_no_leak(d, fold, ProtocolKind::kPerSubjectLeaky));
+  }
+}
+
+TEST(Splits, PerSubjectLeakyWithoutValidationSplitsFloorEightyTwenty) {
+  auto d = testutil::tiny_cohort(2, 3, 3);  // 9 windows per subject
+  ProtocolOptions o;
+  o.name = "per_subject_leaky";
+  o.validation_fraction = 0;
+  for (const auto& fold : make_folds(d, o)) {
+    EXPECT_EQ(fold.train.numel(), 7);  // int(0.8 * 9) = 7, as the reference's random_split sizes
+    EXPECT_EQ(fold.validation.numel(), 0);
+    EXPECT_EQ(fold.test.numel(), 2);
+  }
+}
+
+TEST(Splits, PerSubjectLeakyIsSeededAndDoesLeakClips) {
+  auto d = testutil::tiny_cohort(2, 4, 5);
+  ProtocolOptions o;
+  o.name = "per_subject_leaky";
+  o.seed = 3;
+  auto a = make_folds(d, o), b = make_folds(d, o);
+  for (size_t f = 0; f < a.size(); ++f) {
+    EXPECT_TRUE(torch::equal(a[f].train, b[f].train));
+    EXPECT_TRUE(torch::equal(a[f].validation, b[f].validation));
+    EXPECT_TRUE(torch::equal(a[f].test, b[f].test));
+  }
+  o.seed = 4;
+  auto c = make_folds(d, o);
+  bool any_different = false;
+  for (size_t f = 0; f < a.size(); ++f) any_different |= !torch::equal(a[f].test, c[f].test);
+  EXPECT_TRUE(any_different);
+  // A test clip has 4 other windows and only round(0.2 * 16) = 3 validate: at least one trains.
+  EXPECT_FALSE(disjoint(values_at(d.clip_keys(), a[0].test), values_at(d.clip_keys(), a[0].train)));
+}
+
+TEST(Splits, PerSubjectLeakyNeedsTwoWindowsPerSubject) {
+  auto d = testutil::tiny_cohort(2, 1, 1);  // one window per subject
+  ProtocolOptions o;
+  o.name = "per_subject_leaky";
+  auto message = testutil::error_message<Error>([&] { make_folds(d, o); });
+  EXPECT_NE(message.find("at least 2 windows per subject"), std::string::npos) << message;
+}
+
 TEST(Splits, KFoldRefusesWindowedData) {
   auto d = testutil::tiny_cohort(2, 4, 5);
   ProtocolOptions o;

@@ -69,7 +69,11 @@ nlohmann::json read_json(const fs::path& path) {
 }
 
 // metrics.json without the wall-clock fields (the only values that differ between equal runs).
+// What legitimately differs between two runs of one experiment: timings, and the command line
+// (another --run-dir, --resume).
 nlohmann::json without_timings(nlohmann::json j) {
+  j.erase("seconds");
+  j.erase("command_line");
   for (auto& fold : j["folds"]) {
     fold.erase("fit_seconds");
     fold.erase("predict_seconds");

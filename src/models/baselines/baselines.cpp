@@ -28,6 +28,14 @@ BaselineOptions BaselineOptions::from_yaml(const YAML::Node& node) {
   return o;
 }
 
+YAML::Node BaselineOptions::to_yaml() const {
+  YAML::Node y(YAML::NodeType::Map);
+  y["hidden"] = hidden();
+  y["layers"] = layers();
+  y["dropout"] = dropout();
+  return y;
+}
+
 EarlyFusionMlp::EarlyFusionMlp(const data::DatasetSchema& schema, BaselineOptions o) {
   check_float_modalities(schema, "mlp_early");
   int64_t width = 0;
@@ -71,7 +79,8 @@ void register_baselines(std::vector<ModelEntry>& registry) {
                name, schema, node, [make](const data::DatasetSchema& s, const YAML::Node& n) {
                  return make(s, BaselineOptions::from_yaml(n));
                });
-         }});
+         },
+         [](const YAML::Node& n) { return BaselineOptions::from_yaml(n).to_yaml(); }});
   };
   add("mlp_early", "early-fusion MLP on the concatenated modalities",
       [](const data::DatasetSchema& s, BaselineOptions o) -> std::shared_ptr<DistributionModule> {

@@ -20,6 +20,8 @@ struct BaselineOptions {
  public:
   /// Reads and validates "model.options" (unknown keys rejected).
   static BaselineOptions from_yaml(const YAML::Node& node);
+  /// Every option by its key, as from_yaml reads them.
+  YAML::Node to_yaml() const;
 };
 
 /// Early fusion: [B, sum of modality sizes] -> MLP -> log_softmax [B, C].

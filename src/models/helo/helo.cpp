@@ -88,6 +88,37 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   return o;
 }
 
+YAML::Node HeloOptions::to_yaml() const {
+  YAML::Node y(YAML::NodeType::Map);
+  y["d_model"] = d_model();
+  y["heads"] = heads();
+  y["anchor"] = anchor();
+  y["anchor_tokens"] = anchor_tokens();
+  y["encoder_hidden"] = encoder_hidden();
+  y["behavioural_rank"] = behavioural_rank();
+  y["token_rank"] = token_rank();
+  y["channel_tokens"] = channel_tokens();
+  y["fusion"] = fusion();
+  y["dropkey"] = dropkey();
+  y["ot"] = ot();
+  y["ot_align"] = ot_align();
+  y["ot_threshold"] = ot_threshold();
+  y["gw_iterations"] = gw_iterations();
+  y["ipot_iterations"] = ipot_iterations();
+  y["ot_lambda"] = ot_lambda();
+  y["sinkhorn_epsilon"] = sinkhorn_epsilon();
+  y["sinkhorn_iterations"] = sinkhorn_iterations();
+  y["encoder_layers"] = encoder_layers();
+  y["feedforward"] = feedforward();
+  y["dropout"] = dropout();
+  y["norm_first"] = norm_first();
+  y["label_attention"] = label_attention();
+  y["lambda_corr"] = lambda_corr();
+  y["correlation"] = correlation();
+  y["lambda_ot"] = lambda_ot();
+  return y;
+}
+
 HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : options_(std::move(options)) {
   const int64_t d = options_.d_model();
   num_classes_ = schema.num_classes();
@@ -387,7 +418,8 @@ void register_helo(std::vector<ModelEntry>& registry) {
              "helo", schema, node, [](const data::DatasetSchema& s, const YAML::Node& n) -> std::shared_ptr<DistributionModule> {
                return std::make_shared<HeloModel>(s, HeloOptions::from_yaml(n));
              });
-       }});
+       },
+       [](const YAML::Node& n) { return HeloOptions::from_yaml(n).to_yaml(); }});
 }
 
 }  // namespace emofuse::models

@@ -98,6 +98,8 @@ struct HeloOptions {
  public:
   /// Reads and validates "model.options"; unknown keys and out-of-range values throw OptionError.
   static HeloOptions from_yaml(const YAML::Node& node);
+  /// Every option by its key, as from_yaml reads them.
+  YAML::Node to_yaml() const;
 };
 
 class HeloModel : public DistributionModule {

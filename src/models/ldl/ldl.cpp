@@ -109,6 +109,18 @@ PtBayesOptions PtBayesOptions::from_yaml(const YAML::Node& node) {
   return o;
 }
 
+YAML::Node AaKnnOptions::to_yaml() const {
+  YAML::Node y(YAML::NodeType::Map);
+  y["k"] = k();
+  return y;
+}
+
+YAML::Node PtBayesOptions::to_yaml() const {
+  YAML::Node y(YAML::NodeType::Map);
+  y["var_smoothing"] = var_smoothing();
+  return y;
+}
+
 namespace {
 void check_lbfgs(int64_t iterations, double tolerance) {
   require_option(iterations >= 1, "model.options.iterations", "must be >= 1, got " + std::to_string(iterations));
@@ -128,6 +140,14 @@ SaBfgsOptions SaBfgsOptions::from_yaml(const YAML::Node& node) {
   return o;
 }
 
+YAML::Node SaBfgsOptions::to_yaml() const {
+  YAML::Node y(YAML::NodeType::Map);
+  y["lambda"] = lambda();
+  y["iterations"] = iterations();
+  y["tolerance"] = tolerance();
+  return y;
+}
+
 LdllcOptions LdllcOptions::from_yaml(const YAML::Node& node) {
   OptionReader r(node, "model.options");
   LdllcOptions o;
@@ -142,6 +162,15 @@ LdllcOptions LdllcOptions::from_yaml(const YAML::Node& node) {
   require_option(o.lambda2() >= 0 && std::isfinite(o.lambda2()), "model.options.lambda2", "must be >= 0");
   check_lbfgs(o.iterations(), o.tolerance());
   return o;
+}
+
+YAML::Node LdllcOptions::to_yaml() const {
+  YAML::Node y(YAML::NodeType::Map);
+  y["lambda1"] = lambda1();
+  y["lambda2"] = lambda2();
+  y["iterations"] = iterations();
+  y["tolerance"] = tolerance();
+  return y;
 }
 
 // --------------------------------------------------------------------------------------- AA-kNN
@@ -334,22 +363,26 @@ void register_ldl(std::vector<ModelEntry>& registry) {
                       [](const YAML::Node& n) { AaKnnOptions::from_yaml(n); },
                       [](const data::DatasetSchema& s, const YAML::Node& n) -> std::unique_ptr<Estimator> {
                         return std::make_unique<AaKnn>(s, AaKnnOptions::from_yaml(n));
-                      }});
+                      },
+                      [](const YAML::Node& n) { return AaKnnOptions::from_yaml(n).to_yaml(); }});
   registry.push_back({"pt_bayes", "PT-Bayes (Geng 2016): Gaussian naive Bayes on degree-weighted single labels",
                       [](const YAML::Node& n) { PtBayesOptions::from_yaml(n); },
                       [](const data::DatasetSchema& s, const YAML::Node& n) -> std::unique_ptr<Estimator> {
                         return std::make_unique<PtBayes>(s, PtBayesOptions::from_yaml(n));
-                      }});
+                      },
+                      [](const YAML::Node& n) { return PtBayesOptions::from_yaml(n).to_yaml(); }});
   registry.push_back({"sa_bfgs", "SA-BFGS (Geng 2016): maximum-entropy model, KL objective, L-BFGS",
                       [](const YAML::Node& n) { SaBfgsOptions::from_yaml(n); },
                       [](const data::DatasetSchema& s, const YAML::Node& n) -> std::unique_ptr<Estimator> {
                         return std::make_unique<SaBfgs>(s, SaBfgsOptions::from_yaml(n));
-                      }});
+                      },
+                      [](const YAML::Node& n) { return SaBfgsOptions::from_yaml(n).to_yaml(); }});
   registry.push_back({"ldllc", "LDLLC (Jia et al. 2018): maximum entropy + label-correlation distance penalty",
                       [](const YAML::Node& n) { LdllcOptions::from_yaml(n); },
                       [](const data::DatasetSchema& s, const YAML::Node& n) -> std::unique_ptr<Estimator> {
                         return std::make_unique<Ldllc>(s, LdllcOptions::from_yaml(n));
-                      }});
+                      },
+                      [](const YAML::Node& n) { return LdllcOptions::from_yaml(n).to_yaml(); }});
 }
 
 }  // namespace emofuse::models

@@ -43,6 +43,8 @@ struct AaKnnOptions {
  public:
   /// Reads and validates "model.options" (unknown keys rejected).
   static AaKnnOptions from_yaml(const YAML::Node& node);
+  /// Every option by its key, as from_yaml reads them.
+  YAML::Node to_yaml() const;
 };
 
 struct PtBayesOptions {
@@ -52,6 +54,8 @@ struct PtBayesOptions {
 
  public:
   static PtBayesOptions from_yaml(const YAML::Node& node);
+  /// Every option by its key, as from_yaml reads them.
+  YAML::Node to_yaml() const;
 };
 
 struct SaBfgsOptions {
@@ -64,6 +68,8 @@ struct SaBfgsOptions {
 
  public:
   static SaBfgsOptions from_yaml(const YAML::Node& node);
+  /// Every option by its key, as from_yaml reads them.
+  YAML::Node to_yaml() const;
 };
 
 struct LdllcOptions {
@@ -76,6 +82,8 @@ struct LdllcOptions {
 
  public:
   static LdllcOptions from_yaml(const YAML::Node& node);
+  /// Every option by its key, as from_yaml reads them.
+  YAML::Node to_yaml() const;
 };
 
 // ----------------------------------------------------------------------------------- estimators

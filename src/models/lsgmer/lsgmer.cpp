@@ -393,6 +393,25 @@ LsgmerConfig lsgmer_config_from_yaml(const YAML::Node& node) {
   return c;
 }
 
+YAML::Node LsgmerConfig::to_yaml() const {
+  YAML::Node y(YAML::NodeType::Map);
+  y["hidden_dim"] = model.hidden_dim();
+  y["embedding_dim"] = model.embedding_dim();
+  y["num_heads"] = model.num_heads();
+  y["vector_tokens"] = model.vector_tokens();
+  y["dropout"] = model.dropout();
+  y["label_enhancement"] = model.label_enhancement();
+  y["apc"] = model.apc();
+  y["apc_weight"] = model.apc_weight();
+  y["apc_temperature"] = model.apc_temperature();
+  y["label_ema"] = model.label_ema();
+  y["ema_decay"] = model.ema_decay();
+  y["vocab_size"] = vocab_size;
+  y["text_input"] = text_input;
+  y["modalities"] = modalities;
+  return y;
+}
+
 }  // namespace emofuse::models::lsgmer
 
 namespace emofuse::models {

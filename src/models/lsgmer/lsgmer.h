@@ -221,6 +221,9 @@ struct LsgmerConfig {
   int64_t vocab_size = 4000;          ///< used when text_input = "tokens"
   std::string text_input = "tokens";  ///< "tokens" (int64 ids) | "features" (float vectors)
   std::string modalities = "auto";    ///< "auto" | "both" | "text" | "audio"
+  /// Every YAML option by its key, as lsgmer_config_from_yaml reads them (not the routing fields
+  /// of `model` that make_lsgmer sets from the dataset).
+  YAML::Node to_yaml() const;
 };
 
 /// Reads and validates make_lsgmer's options (for the registry's validate_options): unknown keys

@@ -14,7 +14,8 @@ void register_lsgmer(std::vector<ModelEntry>& registry) {
        [](const data::DatasetSchema& schema, const YAML::Node& node) -> std::unique_ptr<Estimator> {
          lsgmer::lsgmer_config_from_yaml(node);  // option errors before any data work
          return std::make_unique<DeepEstimator>("lsgmer", schema, node, make_lsgmer);
-       }});
+       },
+       [](const YAML::Node& node) { return lsgmer::lsgmer_config_from_yaml(node).to_yaml(); }});
 }
 
 }  // namespace emofuse::models
