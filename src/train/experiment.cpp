@@ -342,7 +342,9 @@ std::string protocol_details(const protocol::ProtocolOptions& p) {
   std::ostringstream s;
   s << p.name;
   const auto kind = protocol::protocol_from_name(p.name);
-  if (kind != protocol::ProtocolKind::kLoso && kind != protocol::ProtocolKind::kFixed) s << ", " << p.folds << " folds asked";
+  const bool takes_k = kind == protocol::ProtocolKind::kSubjectKFold || kind == protocol::ProtocolKind::kSubjectDependent ||
+                       kind == protocol::ProtocolKind::kRandomLeaky || kind == protocol::ProtocolKind::kKFold;
+  if (takes_k) s << ", k = " << p.folds;
   s << ", validation_fraction " << p.validation_fraction;
   if (p.max_folds > 0) s << ", only the first " << p.max_folds << " folds";
   return s.str();

@@ -60,8 +60,7 @@ std::string label(const ExperimentResult& r) { return r.name + (r.leaky ? " [LEA
 
 // Does the comparison show the model beating the floor? In its favour on average and p < 0.05.
 bool beats(const metrics::PairedComparison& c, const std::string& metric) {
-  const bool favourable = metrics::lower_is_better(metric) ? c.mean_difference < 0 : c.mean_difference > 0;
-  return favourable && c.test.p_value < 0.05;
+  return c.test.p_value < 0.05 && (metrics::lower_is_better(metric) ? c.mean_difference < 0 : c.mean_difference > 0);
 }
 
 nlohmann::json comparison_json(const metrics::PairedComparison& c) {
@@ -211,10 +210,23 @@ std::string format_paired(const std::vector<ExperimentResult>& results, const st
   std::vector<std::string> notes;
   for (const auto& s : summaries) {
     if (s.model == "prior") continue;  // the floor itself
-    if (!beats(s.versus_floor, metric)) {
-      notes.push_back(s.model + " does not beat the floor on " + metric + " (mean difference " +
-                      signed_fixed(s.versus_floor.mean_difference) + ", p " + format_p(s.versus_floor.test.p_value) +
-                      ", won " + s.versus_floor.wins_text() + ").");
+    const auto& f = s.versus_floor;
+    const std::string figures = "(mean difference " + signed_fixed(f.mean_difference) + ", p " +
+                                format_p(f.test.p_value) + ", won " + f.wins_text() + ")";
+    // In the model's favour by more than rounding (a mean of equal values can differ from 0 by 1e-17).
+    constexpr double kRounding = 1e-12;
+    const bool favourable =
+        metrics::lower_is_better(metric) ? f.mean_difference < -kRounding : f.mean_difference > kRounding;
+    // With n folds the exact two-sided p cannot go below 2 / 2^n: 0.0625 for 5 folds.
+    const double smallest_p = 2.0 / std::pow(2.0, static_cast<double>(f.folds));
+    if (!favourable) {
+      notes.push_back(s.model + " does not beat the floor on " + metric + " " + figures + ".");
+    } else if (smallest_p >= 0.05) {
+      notes.push_back(s.model + " is above the floor on " + metric + " on average " + figures + ", but " +
+                      std::to_string(f.folds) + " fold" + (f.folds == 1 ? " is" : "s are") +
+                      " too few for the paired test to show it (smallest possible p " + format_p(smallest_p) + ").");
+    } else if (!beats(f, metric)) {
+      notes.push_back(s.model + " is not significantly better than the floor on " + metric + " " + figures + ".");
     }
   }
   if (!notes.empty()) {

@@ -54,8 +54,10 @@ struct PairedSummary {
 std::vector<PairedSummary> paired_summaries(const std::vector<ExperimentResult>& results, const std::string& metric);
 
 /// The paired table for `metric` (a heading line, then one row per model), followed by one
-/// plain-language line for every model that does not beat the floor (mean difference not in the
-/// model's favour, or Wilcoxon p >= 0.05). Empty for results with no folds.
+/// plain-language line for every model that does not beat the floor: its mean difference is not
+/// in its favour ("does not beat the floor"), or it is but p >= 0.05 ("not significantly
+/// better"), or there are too few folds for any p < 0.05 (5 or fewer: the smallest exact
+/// two-sided p is 2 / 2^folds). Empty for results with no folds.
 std::string format_paired(const std::vector<ExperimentResult>& results, const std::string& metric, bool markdown);
 
 /// {metric: {model: {versus_floor: {...}, versus_best_other: {...}}}} for every metric the folds have.

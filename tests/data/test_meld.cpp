@@ -526,6 +526,23 @@ TEST(LoadMeld, RealMeldSplitsHaveTheOfficialRowCounts) {
   fs::remove_all(run);
 }
 
+namespace {
+
+// The OptionError message read_meld_options gives for the data section `yaml` ("no error" when
+// it accepts it).
+std::string meld_option_error(const std::string& yaml) {
+  try {
+    OptionReader reader(YAML::Load(yaml), "data");
+    read_meld_options(reader, "", "/runs/a");
+    reader.finish();
+  } catch (const OptionError& e) {
+    return std::string(e.what());
+  }
+  return std::string("no error");
+}
+
+}  // namespace
+
 TEST(ReadMeldOptions, ConfigSectionKeysDefaultsAndErrors) {
   auto node = YAML::Load(
       "{format: meld, path: /x/meld, vocab_size: 500, context_window: 3, "
@@ -544,16 +561,7 @@ TEST(ReadMeldOptions, ConfigSectionKeysDefaultsAndErrors) {
   EXPECT_EQ(o.audio.n_mels, 20);
   EXPECT_EQ(o.max_tokens, 64);
 
-  const auto error_for = [](const std::string& yaml) {
-    try {
-      OptionReader reader(YAML::Load(yaml), "data");
-      read_meld_options(reader, "", "/runs/a");
-      reader.finish();
-    } catch (const OptionError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto error_for = meld_option_error;
   EXPECT_EQ(error_for("{max_tokens: 0}"), "option 'data.max_tokens': must be in [1, 4096]");
   EXPECT_NE(
       error_for("{columns: {dialog: x}}").find("option 'data.columns.dialog': unknown option"),
@@ -579,16 +587,7 @@ TEST(ReadMeldOptions, EmoryNlpRecipeWithDialogueScope) {
   EXPECT_EQ(o.columns.dialogue, "Scene_ID");
   EXPECT_EQ(o.columns.dialogue_scope, (std::vector<std::string>{"Season", "Episode"}));
 
-  const auto error_for = [](const std::string& yaml) {
-    try {
-      OptionReader reader(YAML::Load(yaml), "data");
-      read_meld_options(reader, "", "/runs/a");
-      reader.finish();
-    } catch (const OptionError& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  const auto error_for = meld_option_error;
   EXPECT_EQ(error_for("{columns: {dialogue: Scene_ID, dialogue_scope: [Season, Scene_ID]}}"),
             "option 'data.columns.dialogue_scope': column 'Scene_ID' named twice among "
             "dialogue_scope, dialogue and utterance_id");

@@ -84,6 +84,18 @@ TEST(Report, PairedAgainstTheFloorAndTheBestOtherModel) {
   EXPECT_NE(text.find("NOTE: weak does not beat the floor on accuracy"), std::string::npos) << text;
   EXPECT_EQ(text.find("NOTE: good"), std::string::npos) << text;  // good does beat it
 
+  // Ahead on average but with too few folds for p < 0.05 (3 folds: p >= 0.25), or not significant.
+  auto few = made_up_result("few", {0.6, 0.7, 0.8}, {0.5, 0.5, 0.5});
+  const auto few_text = format_paired({few}, "accuracy", false);
+  EXPECT_NE(few_text.find("NOTE: few is above the floor on accuracy on average"), std::string::npos) << few_text;
+  EXPECT_NE(few_text.find("3 folds are too few for the paired test to show it (smallest possible p 0.2500)"),
+            std::string::npos)
+      << few_text;
+  auto mixed = made_up_result("mixed", {0.6, 0.7, 0.45, 0.55, 0.4, 0.65}, floor);
+  const auto mixed_text = format_paired({mixed}, "accuracy", false);
+  EXPECT_NE(mixed_text.find("NOTE: mixed is not significantly better than the floor"), std::string::npos)
+      << mixed_text;
+
   // With three models the best other of the weakest is the one with the best mean.
   auto middle = made_up_result("middle", {0.55, 0.6, 0.6, 0.6, 0.6, 0.6}, floor);
   summaries = paired_summaries({good, weak, middle}, "accuracy");
