@@ -29,7 +29,8 @@ inline void write_seed_bundle(const std::string& dir) {
   entry.validate_options(options);
   const auto estimator = entry.build(dataset.schema(), options);
   train::TrainerOptions trainer;
-  trainer.epochs(1);
+  // One epoch: the early-stopping rule's defaults (min_epochs 5, smoothing 3) must fit in it.
+  trainer.epochs(1).min_epochs(1).smoothing(1);
   models::FitContext context;
   context.trainer = &trainer;
   estimator->fit(standardizer.apply(dataset), data::MultimodalDataset{}, context);
