@@ -44,10 +44,10 @@ for t in "${targets[@]}"; do
   [ -d "$seeds" ] && cp -r "$seeds/." "$work/corpus/"
   limits=(-rss_limit_mb=2048)
   case "$t" in
-    # LibTorch's unpickler (.pt) sizes buffers from the length fields of a corrupt file, up to
-    # 4 GiB, before it notices the file is short (docs/robustness.md, findings); give these
-    # targets room for that, so that they fuzz past it.
-    fuzz_pt | fuzz_bundle) limits=(-rss_limit_mb=6144 -malloc_limit_mb=6144) ;;
+    # A bundle's weights.pt is read by LibTorch (torch::load), whose unpickler sizes buffers from
+    # the length fields of a corrupt file, up to 4 GiB, before it notices the file is short
+    # (docs/robustness.md, findings); give this target room for that, so that it fuzzes past it.
+    fuzz_bundle) limits=(-rss_limit_mb=6144 -malloc_limit_mb=6144) ;;
   esac
   touch "$work/stamp"
   start=$(date +%s)

@@ -118,7 +118,10 @@ TransformerLayerImpl::TransformerLayerImpl(TransformerLayerOptions options_) : o
 
 void TransformerLayerImpl::reset() {
   const auto d = options.d_model();
-  attention = register_module("attention", MultiheadAttention(AttentionOptions(d, options.num_heads())));
+  attention = register_module(
+      "attention", MultiheadAttention(AttentionOptions(d, options.num_heads())
+                                          .dropout(options.attention_dropout())
+                                          .dropkey(options.dropkey())));
   ff1 = register_module("ff1", torch::nn::Linear(d, options.feedforward()));
   ff2 = register_module("ff2", torch::nn::Linear(options.feedforward(), d));
   norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));

@@ -79,6 +79,10 @@ struct TransformerLayerOptions {
   /// Hidden width of the position-wise feed-forward network (GELU).
   TORCH_ARG(int64_t, feedforward) = 64;
   TORCH_ARG(double, dropout) = 0.1;
+  /// Dropout on the self-attention weights (training only; AttentionOptions::dropout).
+  TORCH_ARG(double, attention_dropout) = 0.0;
+  /// DropKey mask ratio of the self-attention (training only; AttentionOptions::dropkey).
+  TORCH_ARG(double, dropkey) = 0.0;
   /// false: post-norm (torch.nn.TransformerEncoderLayer's default); true: pre-norm (Xiong et al.
   /// 2020, "On Layer Normalization in the Transformer Architecture"), whose residual stream is
   /// never normalised, so a token keeps its magnitude.

@@ -144,7 +144,7 @@ TEST(Registry, KnowsModelsAndRejectsUnknownOptions) {
 TEST(Helo, ShapesGradientsAndExtras) {
   for (const char* extra : {"{}", "{encoder_hidden: 0, norm_first: false, token_rank: 0}",
                             "{encoder_hidden: 16, norm_first: true}", "{token_rank: 0}",
-                            "{channel_tokens: false, anchor_tokens: 18}"}) {
+                            "{channel_tokens: false, anchor_tokens: 18}", "{readout: mlp, label_heads: 1}"}) {
   SCOPED_TRACE(extra);
   torch::manual_seed(0);
   HeloModel model(dmer_schema(), small_helo(extra));
@@ -168,7 +168,9 @@ TEST(Helo, EveryAblationSwitchRuns) {
   for (const char* extra : {"{fusion: concat}", "{ot: none}", "{ot: sinkhorn}", "{ot_align: plan_multiply}",
                             "{label_attention: false}", "{correlation: batch}", "{lambda_ot: 0.5}",
                             "{behavioural_rank: 0}", "{encoder_layers: 0}", "{encoder_hidden: 0}",
-                            "{encoder_hidden: 8, behavioural_rank: 0}", "{norm_first: false}"}) {
+                            "{encoder_hidden: 8, behavioural_rank: 0}", "{norm_first: false}",
+                            "{label_attention: false, readout: mlp}", "{attention_dropout: 0.5}",
+                            "{dropkey_everywhere: true}"}) {
     HeloModel model(dmer_schema(), small_helo(extra));
     auto out = model.forward(dmer_inputs(2));
     auto loss = model.loss(out, batch_of(dmer_inputs(2), 10)).total;
@@ -207,6 +209,51 @@ TEST(Helo, TokenRankFactorisesTheTokenGenerators) {
   EXPECT_EQ(u_total - f_total, full_out - factored_out);
   auto out = factored.forward(dmer_inputs(3));
   EXPECT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{3, 10}));
+}
+
+// readout: mlp is the reference code's classifier over the flattened label tokens
+// (C D -> D -> D -> C) in place of one weight vector per class; label_heads sets the heads of
+// the label-correlation attention alone.
+TEST(Helo, MlpReadoutAndLabelHeads) {
+  torch::manual_seed(0);
+  HeloModel per_class(dmer_schema(), small_helo());
+  HeloModel mlp(dmer_schema(), small_helo("{readout: mlp, label_heads: 1}"));
+  auto shapes_and_total = [](HeloModel& m) {
+    std::map<std::string, std::vector<int64_t>> shapes;
+    int64_t total = 0;
+    for (const auto& p : m.named_parameters()) {
+      shapes[p.key()] = p.value().sizes().vec();
+      total += p.value().numel();
+    }
+    return std::pair{shapes, total};
+  };
+  auto [ps, p_total] = shapes_and_total(per_class);
+  auto [ms, m_total] = shapes_and_total(mlp);
+  const int64_t c = 10, d = 32;
+  EXPECT_EQ(ps.at("classifier_weight"), (std::vector<int64_t>{c, d}));
+  EXPECT_EQ(ms.count("classifier_weight"), 0u);
+  EXPECT_EQ(ms.at("readout_mlp.layers.0.weight"), (std::vector<int64_t>{d, c * d}));
+  const int64_t mlp_weights = (c * d * d + d) + (d * d + d) + (d * c + c);
+  EXPECT_EQ(m_total - p_total, mlp_weights - (c * d + c));
+
+  per_class.eval();
+  mlp.eval();
+  const auto inputs = dmer_inputs(3);
+  auto out = mlp.forward(inputs);
+  ASSERT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{3, c}));
+  EXPECT_TRUE(torch::allclose(out.log_probs.exp().sum(1), torch::ones({3}), 1e-5, 1e-5));
+  per_class.forward(inputs);
+  auto heads_of = [](HeloModel& m) {
+    auto attention = std::dynamic_pointer_cast<nn::MultiheadAttentionImpl>(m.named_children()["label_attention"]);
+    return attention->last_weights().size(1);  // [B, H, C, L]
+  };
+  EXPECT_EQ(heads_of(mlp), 1);
+  EXPECT_EQ(heads_of(per_class), 4);  // 0 = heads
+
+  EXPECT_THROW(small_helo("{label_heads: 3}"), OptionError);  // 32 is not a multiple of 3
+  EXPECT_THROW(small_helo("{label_heads: -1}"), OptionError);
+  EXPECT_THROW(small_helo("{readout: linear}"), OptionError);
+  EXPECT_THROW(small_helo("{attention_dropout: 1.0}"), OptionError);
 }
 
 TEST(Helo, WorksWithoutEegOrBehaviouralModality) {

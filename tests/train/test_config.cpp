@@ -103,7 +103,7 @@ TEST(ConfigResolvedOptions, GivenValuesKeptDefaultsFilledInBadValuesRefused) {
   EXPECT_EQ(resolved["heads"].as<int64_t>(), 4);   // HeloOptions default
   EXPECT_EQ(resolved["ot"].as<std::string>(), "gw");
   EXPECT_EQ(resolved["dropkey"].as<double>(), 0.5);
-  EXPECT_EQ(resolved.size(), 26u);  // every TORCH_ARG of HeloOptions
+  EXPECT_EQ(resolved.size(), 30u);  // every TORCH_ARG of HeloOptions
   EXPECT_THROW(helo.resolved_options(YAML::Load("{ot: wasserstein}")), OptionError);
   EXPECT_THROW(models::find_model("prior").resolved_options(YAML::Load("{hidden: 3}")), OptionError);
   const auto lsgmer = models::find_model("lsgmer").resolved_options(YAML::Node());

@@ -41,6 +41,7 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   o.channel_tokens(r.get<bool>("channel_tokens", o.channel_tokens()));
   o.fusion(r.get<std::string>("fusion", o.fusion()));
   o.dropkey(r.get<double>("dropkey", o.dropkey()));
+  o.dropkey_everywhere(r.get<bool>("dropkey_everywhere", o.dropkey_everywhere()));
   o.ot(r.get<std::string>("ot", o.ot()));
   o.ot_align(r.get<std::string>("ot_align", o.ot_align()));
   o.ot_threshold(r.get<double>("ot_threshold", o.ot_threshold()));
@@ -52,8 +53,11 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   o.encoder_layers(r.get<int64_t>("encoder_layers", o.encoder_layers()));
   o.feedforward(r.get<int64_t>("feedforward", o.feedforward()));
   o.dropout(r.get<double>("dropout", o.dropout()));
+  o.attention_dropout(r.get<double>("attention_dropout", o.attention_dropout()));
   o.norm_first(r.get<bool>("norm_first", o.norm_first()));
   o.label_attention(r.get<bool>("label_attention", o.label_attention()));
+  o.label_heads(r.get<int64_t>("label_heads", o.label_heads()));
+  o.readout(r.get<std::string>("readout", o.readout()));
   o.lambda_corr(r.get<double>("lambda_corr", o.lambda_corr()));
   o.correlation(r.get<std::string>("correlation", o.correlation()));
   o.lambda_ot(r.get<double>("lambda_ot", o.lambda_ot()));
@@ -81,6 +85,13 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   require_option(o.encoder_layers() >= 0, p + "encoder_layers", "must be >= 0");
   require_option(o.feedforward() >= 1, p + "feedforward", "must be >= 1");
   require_option(o.dropout() >= 0 && o.dropout() < 1, p + "dropout", "must be in [0, 1)");
+  require_option(o.attention_dropout() >= 0 && o.attention_dropout() < 1, p + "attention_dropout",
+                 "must be in [0, 1)");
+  require_option(o.label_heads() >= 0 && (o.label_heads() == 0 || o.d_model() % o.label_heads() == 0),
+                 p + "label_heads",
+                 "must be 0 (= heads) or a positive divisor of d_model (" + std::to_string(o.d_model()) + ")");
+  require_option(o.readout() == "per_class" || o.readout() == "mlp", p + "readout",
+                 "expected per_class or mlp, got '" + o.readout() + "'");
   require_option(o.lambda_corr() >= 0, p + "lambda_corr", "must be >= 0");
   require_option(o.correlation() == "dataset" || o.correlation() == "batch", p + "correlation",
                  "expected dataset or batch, got '" + o.correlation() + "'");
@@ -100,6 +111,7 @@ YAML::Node HeloOptions::to_yaml() const {
   y["channel_tokens"] = channel_tokens();
   y["fusion"] = fusion();
   y["dropkey"] = dropkey();
+  y["dropkey_everywhere"] = dropkey_everywhere();
   y["ot"] = ot();
   y["ot_align"] = ot_align();
   y["ot_threshold"] = ot_threshold();
@@ -111,8 +123,11 @@ YAML::Node HeloOptions::to_yaml() const {
   y["encoder_layers"] = encoder_layers();
   y["feedforward"] = feedforward();
   y["dropout"] = dropout();
+  y["attention_dropout"] = attention_dropout();
   y["norm_first"] = norm_first();
   y["label_attention"] = label_attention();
+  y["label_heads"] = label_heads();
+  y["readout"] = readout();
   y["lambda_corr"] = lambda_corr();
   y["correlation"] = correlation();
   y["lambda_ot"] = lambda_ot();
@@ -194,7 +209,9 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
       const auto& name = schema.modalities[other_phys_[i]].name;
       cross_attention_.push_back(register_module(
           "cross_attention_" + name,
-          nn::MultiheadAttention(nn::AttentionOptions(d, options_.heads()).dropkey(options_.dropkey()))));
+          nn::MultiheadAttention(nn::AttentionOptions(d, options_.heads())
+                                     .dropkey(options_.dropkey())
+                                     .dropout(options_.attention_dropout()))));
       cross_norms_.push_back(register_module("cross_norm_" + name, torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}))));
     }
     phys_tokens_ = others > 0 ? others * tokens_ : tokens_;
@@ -227,6 +244,8 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
         nn::TransformerLayer(nn::TransformerLayerOptions(d, options_.heads())
                                  .feedforward(options_.feedforward())
                                  .dropout(options_.dropout())
+                                 .attention_dropout(options_.attention_dropout())
+                                 .dropkey(options_.dropkey_everywhere() ? options_.dropkey() : 0.0)
                                  .norm_first(options_.norm_first()))));
   }
   const int64_t total_tokens = phys_tokens_ * (behavioural_.empty() ? 1 : 2);
@@ -239,8 +258,19 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
   // at its initial value through training (docs/models/helo.md, "Label embeddings").
   label_embeddings_ = register_parameter("label_embeddings", torch::randn({num_classes_, d}) / std::sqrt(double(d)));
   if (options_.label_attention()) {
-    label_attention = register_module("label_attention", nn::MultiheadAttention(nn::AttentionOptions(d, options_.heads())));
+    const int64_t label_heads = options_.label_heads() > 0 ? options_.label_heads() : options_.heads();
+    label_attention = register_module(
+        "label_attention",
+        nn::MultiheadAttention(nn::AttentionOptions(d, label_heads)
+                                   .dropout(options_.attention_dropout())
+                                   .dropkey(options_.dropkey_everywhere() ? options_.dropkey() : 0.0)));
     label_norm = register_module("label_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
+  }
+  if (options_.readout() == "mlp") {
+    // The reference code's classifier over all C tokens at once (two hidden layers of width D).
+    readout_mlp = register_module(
+        "readout_mlp", nn::Mlp(nn::MlpOptions(num_classes_ * d, num_classes_).hidden(d).layers(2).dropout(0.0)));
+  } else if (options_.label_attention()) {
     classifier_weight_ = register_parameter("classifier_weight", torch::randn({num_classes_, d}) / std::sqrt(double(d)));
     classifier_bias_ = register_parameter("classifier_bias", torch::zeros({num_classes_}));
   } else {
@@ -373,11 +403,16 @@ ModelOutput HeloModel::forward(const std::vector<torch::Tensor>& inputs) {
   // 5-7. Label-correlation-driven cross-attention and classifier.
   auto similarity = label_similarity();  // [C, C]
   out.extras["label_similarity"] = similarity;
-  torch::Tensor logits;
+  auto label_tokens = fused;  // [B, C, D]
   if (options_.label_attention()) {
     auto queries = label_embeddings_.unsqueeze(0).expand({b, num_classes_, d});  // [B, C, D]
-    auto h = label_norm(queries + label_attention(queries, fused, fused, similarity));
-    logits = (h * classifier_weight_).sum(-1) + classifier_bias_;  // [B, C]
+    label_tokens = label_norm(queries + label_attention(queries, fused, fused, similarity));  // H
+  }
+  torch::Tensor logits;  // [B, C]
+  if (readout_mlp) {
+    logits = readout_mlp(label_tokens.reshape({b, num_classes_ * d}));
+  } else if (options_.label_attention()) {
+    logits = (label_tokens * classifier_weight_).sum(-1) + classifier_bias_;
   } else {
     logits = pooled_classifier(fused.mean(1));
   }

@@ -18,7 +18,8 @@
 //   5. labels       learned label embeddings E [C, D]; S = cos(E_i, E_j) [C, C] is pulled towards
 //                   the label correlation matrix R of the training targets (MSE)
 //   6. label attn   H = LN(E + MHA(q=E, k=v=F, bias=S)) [B, C, D]
-//   7. classifier   logits_c = <H_c, w_c> + b_c -> log_softmax [B, C]
+//   7. classifier   logits_c = <H_c, w_c> + b_c (readout per_class) or an MLP over the flattened
+//                   H [B, C D] (readout mlp) -> log_softmax [B, C]
 // Loss = KL(target || prediction) + lambda_corr MSE(S, R) + lambda_ot mean(OT distance).
 #pragma once
 
@@ -62,6 +63,10 @@ struct HeloOptions {
   TORCH_ARG(std::string, fusion) = "cross_attention";
   /// DropKey mask ratio in the physiological cross-attention (training only).
   TORCH_ARG(double, dropkey) = 0.5;
+  /// false: DropKey in the physiological cross-attention only (the paper); true: also in the
+  /// shared transformer and the label attention (the public reference code masks keys in every
+  /// attention block).
+  TORCH_ARG(bool, dropkey_everywhere) = false;
   /// "gw" (entropic Gromov-Wasserstein, paper), "sinkhorn" (entropic OT on the cross cosine cost)
   /// or "none" (ablation).
   TORCH_ARG(std::string, ot) = "gw";
@@ -82,12 +87,27 @@ struct HeloOptions {
   TORCH_ARG(int64_t, feedforward) = 64;
   /// Dropout in the encoders and the shared transformer (training only).
   TORCH_ARG(double, dropout) = 0.2;
+  /// Dropout on the attention weights of every attention block (physiological cross-attention,
+  /// shared transformer, label attention; training only). The public reference code drops
+  /// attention weights at its `dropout` rate (0.5).
+  TORCH_ARG(double, attention_dropout) = 0.0;
   /// Shared encoder layer norm placement: false = post-norm (the reference code's
   /// nn.TransformerEncoderLayer default), true = pre-norm.
   TORCH_ARG(bool, norm_first) = true;
   /// Label-correlation-driven cross-attention; false = mean-pooled linear classifier (ablation;
   /// the correlation loss is then off, as the label embeddings would be unused).
   TORCH_ARG(bool, label_attention) = true;
+  /// Attention heads in the label-correlation attention (0 = `heads`; the public reference code
+  /// uses 1).
+  TORCH_ARG(int64_t, label_heads) = 0;
+  /// How the C label tokens H [B, C, D] become C logits:
+  ///   "per_class": logit_c = <H_c, w_c> + b_c, each class read from its own token (C (D + 1)
+  ///                weights; a class can see the others only through the attention);
+  ///   "mlp":       the public reference code's classifier, an MLP over the flattened tokens,
+  ///                C D -> D -> D -> C with two GELU hidden layers, which can mix classes
+  ///                (C D^2 + D^2 + D C weights: 180 k for DMER's C = 10, D = 128).
+  /// Without label attention, "mlp" reads the C fused tokens F the same way.
+  TORCH_ARG(std::string, readout) = "per_class";
   /// Weight of the correlation-alignment MSE (0 disables it).
   TORCH_ARG(double, lambda_corr) = 1.0;
   /// "dataset" (R from all training targets, computed once) or "batch" (R from each batch).
@@ -155,6 +175,7 @@ class HeloModel : public DistributionModule {
   torch::nn::LayerNorm label_norm{nullptr};
   torch::Tensor classifier_weight_, classifier_bias_;  // [C, D], [C]
   torch::nn::Linear pooled_classifier{nullptr};   // label_attention = false: D -> C
+  nn::Mlp readout_mlp{nullptr};                   // readout = mlp: C D -> D -> D -> C
   torch::Tensor label_correlation_;               // [C, C] buffer
 };
 
