@@ -41,6 +41,17 @@ HeloOptions small_helo(const std::string& extra = "{}") {
   return HeloOptions::from_yaml(node);
 }
 
+// Every parameter's shape by name, and the parameter count.
+std::pair<std::map<std::string, std::vector<int64_t>>, int64_t> parameter_shapes(const torch::nn::Module& m) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  int64_t total = 0;
+  for (const auto& p : m.named_parameters()) {
+    shapes[p.key()] = p.value().sizes().vec();
+    total += p.value().numel();
+  }
+  return {shapes, total};
+}
+
 data::Batch batch_of(std::vector<torch::Tensor> inputs, int64_t classes) {
   data::Batch b;
   b.targets = torch::softmax(torch::randn({inputs[0].size(0), classes}), 1);
@@ -185,17 +196,8 @@ TEST(Helo, TokenRankFactorisesTheTokenGenerators) {
   torch::manual_seed(0);
   HeloModel factored(dmer_schema(), small_helo("{token_rank: 4, encoder_hidden: 8, behavioural_rank: 8}"));
   HeloModel full(dmer_schema(), small_helo("{token_rank: 0, encoder_hidden: 8, behavioural_rank: 8}"));
-  auto params = [](HeloModel& m) {
-    std::map<std::string, std::vector<int64_t>> shapes;
-    int64_t total = 0;
-    for (const auto& p : m.named_parameters()) {
-      shapes[p.key()] = p.value().sizes().vec();
-      total += p.value().numel();
-    }
-    return std::pair{shapes, total};
-  };
-  auto [fs, f_total] = params(factored);
-  auto [us, u_total] = params(full);
+  auto [fs, f_total] = parameter_shapes(factored);
+  auto [us, u_total] = parameter_shapes(full);
   const int64_t d = 32, k = 18, n = 36;  // DMER: 18 EEG channels, 2 x 18 physiological tokens
   EXPECT_EQ(fs.at("token_up_gsr.weight"), (std::vector<int64_t>{d, 4}));
   EXPECT_EQ(fs.at("token_up_ppg.weight"), (std::vector<int64_t>{d, 4}));
@@ -218,17 +220,8 @@ TEST(Helo, MlpReadoutAndLabelHeads) {
   torch::manual_seed(0);
   HeloModel per_class(dmer_schema(), small_helo());
   HeloModel mlp(dmer_schema(), small_helo("{readout: mlp, label_heads: 1}"));
-  auto shapes_and_total = [](HeloModel& m) {
-    std::map<std::string, std::vector<int64_t>> shapes;
-    int64_t total = 0;
-    for (const auto& p : m.named_parameters()) {
-      shapes[p.key()] = p.value().sizes().vec();
-      total += p.value().numel();
-    }
-    return std::pair{shapes, total};
-  };
-  auto [ps, p_total] = shapes_and_total(per_class);
-  auto [ms, m_total] = shapes_and_total(mlp);
+  auto [ps, p_total] = parameter_shapes(per_class);
+  auto [ms, m_total] = parameter_shapes(mlp);
   const int64_t c = 10, d = 32;
   EXPECT_EQ(ps.at("classifier_weight"), (std::vector<int64_t>{c, d}));
   EXPECT_EQ(ms.count("classifier_weight"), 0u);

@@ -29,9 +29,10 @@ void save(const fs::path& path, const c10::IValue& value) {
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-std::string error_of(const fs::path& path) {
+// The DataError message of reading `path` with `read` ("no error" when it reads).
+std::string error_of(const fs::path& path, torch::Tensor (*read)(const std::string&) = read_pt_matrix) {
   try {
-    read_pt_matrix(path.string());
+    read(path.string());
   } catch (const emofuse::DataError& e) {
     return e.what();
   }
@@ -98,15 +99,6 @@ std::string with_record(std::string zip, const std::string& name, const std::str
   return zip;
 }
 
-std::string tensor_error_of(const fs::path& path) {
-  try {
-    read_pt_tensor(path.string());
-  } catch (const emofuse::DataError& e) {
-    return e.what();
-  }
-  return "no error";
-}
-
 }  // namespace
 
 // Every dtype and layout that torch.save writes comes back as LibTorch's own unpickler reads it:
@@ -155,12 +147,12 @@ TEST(PtTensor, DamagedOrCraftedArchivesAreRejected) {
   const auto good = saved_bytes(torch::arange(6, torch::kFloat32).view({2, 3}));
   auto expect_error = [&](const std::string& bytes, const std::string& needle) {
     write_bytes(path, bytes);
-    const auto message = tensor_error_of(path);
+    const auto message = error_of(path, read_pt_tensor);
     EXPECT_NE(message.find(needle), std::string::npos) << message;
     EXPECT_NE(message.find(path.string()), std::string::npos) << message;
   };
   write_bytes(path, good);
-  ASSERT_EQ(tensor_error_of(path), "no error");
+  ASSERT_EQ(error_of(path, read_pt_tensor), "no error");
   // Python names the folder after the file (torch.save(t, "train01.pt") -> train01/data.pkl).
   auto renamed = good;
   for (auto at = renamed.find("archive/"); at != std::string::npos; at = renamed.find("archive/", at)) {
