@@ -136,6 +136,8 @@ YAML::Node HeloOptions::to_yaml() const {
 
 HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : options_(std::move(options)) {
   const int64_t d = options_.d_model();
+  // DropKey of the shared transformer and the label attention (dropkey_everywhere).
+  const double shared_dropkey = options_.dropkey_everywhere() ? options_.dropkey() : 0.0;
   num_classes_ = schema.num_classes();
   TORCH_CHECK(num_classes_ >= 2, "helo: needs at least 2 classes");
   std::vector<int64_t> physiological;
@@ -245,7 +247,7 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
                                  .feedforward(options_.feedforward())
                                  .dropout(options_.dropout())
                                  .attention_dropout(options_.attention_dropout())
-                                 .dropkey(options_.dropkey_everywhere() ? options_.dropkey() : 0.0)
+                                 .dropkey(shared_dropkey)
                                  .norm_first(options_.norm_first()))));
   }
   const int64_t total_tokens = phys_tokens_ * (behavioural_.empty() ? 1 : 2);
@@ -263,7 +265,7 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
         "label_attention",
         nn::MultiheadAttention(nn::AttentionOptions(d, label_heads)
                                    .dropout(options_.attention_dropout())
-                                   .dropkey(options_.dropkey_everywhere() ? options_.dropkey() : 0.0)));
+                                   .dropkey(shared_dropkey)));
     label_norm = register_module("label_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
   }
   if (options_.readout() == "mlp") {
