@@ -9,7 +9,7 @@
 #include "data/normalize.h"
 #include "data/synthetic.h"
 #include "models/registry.h"
-#include "train/experiment.h"
+#include "models/bundle.h"
 
 namespace emofuse::fuzz {
 
@@ -28,13 +28,13 @@ inline void write_seed_bundle(const std::string& dir) {
   const auto& entry = models::find_model("mlp_early");
   entry.validate_options(options);
   const auto estimator = entry.build(dataset.schema(), options);
-  train::TrainerOptions trainer;
+  models::TrainerOptions trainer;
   // One epoch: the early-stopping rule's defaults (min_epochs 5, smoothing 3) must fit in it.
   trainer.epochs(1).min_epochs(1).smoothing(1);
   models::FitContext context;
   context.trainer = &trainer;
   estimator->fit(standardizer.apply(dataset), data::MultimodalDataset{}, context);
-  train::save_model_bundle(dir, "mlp_early", options, dataset.schema(), standardizer, *estimator);
+  models::save_model_bundle(dir, "mlp_early", options, dataset.schema(), standardizer, *estimator);
 }
 
 }  // namespace emofuse::fuzz

@@ -26,6 +26,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         fz::fs::copy_file(reference / names[k], dir / names[k]);
       }
     }
-    emofuse::train::load_model_bundle(dir.string());
+    emofuse::models::load_model_bundle(dir.string());
   });
 }

@@ -12,7 +12,8 @@ case "$mode" in demo|test) ;; *) echo "usage: $0 demo|test" >&2; exit 2 ;; esac
 bash scripts/install_deps.sh
 build_dir="${BUILD_DIR:-build}"
 jobs="${JOBS:-$(nproc)}"
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release
+# Warnings are errors here (and so in CI, which runs `test`).
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMOFUSE_WERROR=ON
 
 if [ "$mode" = demo ]; then
   # The demo needs the command-line tool only (not the test binary or the benchmarks).

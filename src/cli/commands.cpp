@@ -173,7 +173,7 @@ struct ModelDataArgs {
 // The rows `eval` scores. By default the subjects the bundle's fold held out for testing (recorded
 // in model.yaml), so that a fold's model is never scored on rows it was trained on; --subjects
 // names others, or "all". Throws OptionError when a named subject is not in the data.
-data::MultimodalDataset select_eval_rows(const data::MultimodalDataset& data, const train::ModelBundle& bundle,
+data::MultimodalDataset select_eval_rows(const data::MultimodalDataset& data, const models::ModelBundle& bundle,
                                          const std::vector<std::string>& requested) {
   std::vector<std::string> wanted = requested;
   const bool all = wanted.size() == 1 && wanted.front() == "all";
@@ -218,7 +218,7 @@ data::MultimodalDataset select_eval_rows(const data::MultimodalDataset& data, co
   return data.subset(torch::tensor(rows, torch::kInt64));
 }
 
-data::MultimodalDataset load_for_bundle(const ModelDataArgs& a, const train::ModelBundle& bundle) {
+data::MultimodalDataset load_for_bundle(const ModelDataArgs& a, const models::ModelBundle& bundle) {
   YAML::Node data = data_section(a.data, a.format);
   for (const auto& s : a.sets) {
     YAML::Node root;
@@ -237,7 +237,7 @@ data::MultimodalDataset load_for_bundle(const ModelDataArgs& a, const train::Mod
   }
   data::validate_data_options(data);
   auto loaded = data::load_data(data, 0);
-  return bundle.standardizer.apply(train::conform_to_schema(loaded.dataset, bundle.schema));
+  return bundle.standardizer.apply(models::conform_to_schema(loaded.dataset, bundle.schema));
 }
 
 // --model, --data, --format, --set, --threads. Returns the --data option; with
@@ -271,7 +271,7 @@ void register_eval_command(CLI::App& app) {
       ->delimiter(',');
   cmd->callback([a] {
     start_runtime(a->threads);
-    auto bundle = train::load_model_bundle(a->model);
+    auto bundle = models::load_model_bundle(a->model);
     auto data = select_eval_rows(load_for_bundle(*a, bundle), bundle, a->subjects);
     auto predictions = bundle.estimator->predict(data);
     auto values = metrics::evaluate_predictions(predictions, data.targets(), data.hard_labels());
@@ -308,7 +308,7 @@ void register_predict_command(CLI::App& app) {
                 << ")\n";
       return;
     }
-    auto bundle = train::load_model_bundle(a->model);
+    auto bundle = models::load_model_bundle(a->model);
     auto data = load_for_bundle(*a, bundle);
     auto predictions = bundle.estimator->predict(data);
     write_text_atomic(a->out, train::predictions_csv(data, predictions, "predict", false));

@@ -1,5 +1,5 @@
 // Errors that reach the user. Data problems name the file, the line or field, and what was
-// expected (shared/STYLE.md habit 7); `main` prints what() and exits non-zero.
+// expected; `main` prints what() and exits non-zero.
 #pragma once
 
 #include <stdexcept>

@@ -1,8 +1,9 @@
 // The interface of gradient-trained emofuse models (HeLo, LSGMER, the MLP baselines).
 //
 // A DistributionModule maps a batch of modality tensors to a log-distribution over the C
-// emotions. forward() never sees labels (shared/STYLE.md habit 2); the loss does. The trainer
-// (src/train/trainer.h) drives every module the same way:
+// emotions. forward() never sees labels, only the loss does, so that a
+// prediction cannot depend on the answer. The trainer
+// (src/models/trainer.h) drives every module the same way:
 //   prepare(train set) -> for each batch: out = forward(inputs); loss(out, batch).backward();
 //   optimizer step; after_step(out, batch)
 #pragma once

@@ -3,7 +3,7 @@
 #include "core/error.h"
 #include "core/runtime.h"
 #include "models/ldl/inner_cv.h"  // register_inner_cv
-#include "train/trainer.h"
+#include "models/trainer.h"
 
 namespace emofuse::models {
 
@@ -39,7 +39,11 @@ YAML::Node resolved_model_options(const std::string& name, const YAML::Node& opt
 }
 
 DeepEstimator::DeepEstimator(std::string name, data::DatasetSchema schema, YAML::Node options, ModuleFactory factory)
-    : name_(std::move(name)), schema_(std::move(schema)), options_(options), factory_(std::move(factory)) {}
+    : name_(std::move(name)),
+      schema_(std::move(schema)),
+      options_(options),
+      factory_(std::move(factory)),
+      eval_batch_size_(TrainerOptions().eval_batch_size()) {}
 
 void DeepEstimator::build_module() {
   // Size options are validated as positive, not against the machine's memory: a d_model of 10^6
@@ -74,16 +78,17 @@ void DeepEstimator::fit(const data::MultimodalDataset& train, const data::Multim
   TORCH_CHECK(context.trainer != nullptr, "DeepEstimator::fit needs trainer options");
   seed_everything(context.seed);  // parameter initialisation
   build_module();
-  train::Trainer trainer(*context.trainer);
+  Trainer trainer(*context.trainer);
   trainer.on_epoch_end = context.on_epoch_end;
   auto result = trainer.fit(*module_, train, validation, context);
   best_epoch_ = result.best_epoch;
   epochs_run_ = result.epochs_run;
+  eval_batch_size_ = context.trainer->eval_batch_size();
 }
 
 torch::Tensor DeepEstimator::predict(const data::MultimodalDataset& data) {
   TORCH_CHECK(module_ != nullptr, "DeepEstimator::predict called before fit() or load()");
-  return train::Trainer::predict(*module_, data, 1024);
+  return Trainer::predict(*module_, data, eval_batch_size_);
 }
 
 void DeepEstimator::save(const std::string& path) const {

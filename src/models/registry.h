@@ -12,6 +12,7 @@
 #include "data/dataset.h"
 #include "models/estimator.h"
 #include "models/module.h"
+#include "models/trainer.h"
 
 namespace emofuse::models {
 
@@ -64,6 +65,9 @@ class DeepEstimator : public Estimator {
   ModuleFactory factory_;
   std::shared_ptr<DistributionModule> module_;
   int64_t best_epoch_ = -1, epochs_run_ = 0;
+  /// Batch size of predict(): the fit's training.eval_batch_size; the trainer's default for a
+  /// module loaded from a bundle.
+  int64_t eval_batch_size_;
 };
 
 /// Registration hooks of each model family (called once when the registry is first used).

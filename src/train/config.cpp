@@ -192,7 +192,7 @@ ExperimentConfig parse_experiment_config(const YAML::Node& root) {
   o.min_epochs(t.get<int64_t>("min_epochs", std::min(o.min_epochs(), o.epochs())));
   o.smoothing(t.get<int64_t>("smoothing", std::min(o.smoothing(), o.epochs())));
   o.monitor(t.get<std::string>("monitor", o.monitor()));
-  o.loss_reduction(parse_loss_reduction(t.get<std::string>("loss_reduction", to_string(o.loss_reduction())),
+  o.loss_reduction(models::parse_loss_reduction(t.get<std::string>("loss_reduction", to_string(o.loss_reduction())),
                                         "training.loss_reduction"));
   o.progress(t.get<bool>("progress", o.progress()));
   t.finish();

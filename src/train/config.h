@@ -18,7 +18,7 @@
 
 #include "core/options.h"
 #include "protocol/splits.h"
-#include "train/trainer.h"
+#include "models/trainer.h"
 
 namespace emofuse::train {
 
@@ -30,7 +30,7 @@ struct ExperimentConfig {
   protocol::ProtocolOptions protocol;
   std::string model_name = "mlp_early";
   YAML::Node model_options;
-  TrainerOptions training;
+  models::TrainerOptions training;
   std::string run_dir;       ///< default runs/<name>
   bool save_models = true;   ///< save each fold's model bundle
   bool final_model = false;  ///< after the folds, fit on all data and save <run_dir>/model

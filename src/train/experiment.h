@@ -16,8 +16,8 @@
 // A fold whose metrics.json exists is complete; with `resume`, it is read back instead of rerun,
 // and a fold with a checkpoint continues from its last epoch. Which folders a run may write into
 // (fresh, `resume`, `overwrite`) and the fingerprint that ties a folder to one experiment are in
-// run_folder.h. A model bundle is written into `<dir>.partial` and renamed into place, so a kill
-// leaves the old bundle, no bundle, or the new one, never a mixture.
+// run_folder.h. The model bundles (folds/NN_<name>/model/ and the final model/) are written by
+// models/bundle.h, which replaces a bundle atomically.
 #pragma once
 
 #include <map>
@@ -28,6 +28,7 @@
 #include "data/dataset.h"
 #include "data/normalize.h"
 #include "metrics/metrics.h"
+#include "models/bundle.h"
 #include "models/estimator.h"
 #include "train/config.h"
 
@@ -84,7 +85,7 @@ struct RunOptions {
   /// null: run_experiment checks config.run_dir itself under `resume` / `overwrite`.
   RunFolder* folder = nullptr;
   /// Called after each epoch (tests simulate a killed run by throwing from it).
-  std::function<void(const std::string& fold, const EpochRecord&)> on_epoch_end;
+  std::function<void(const std::string& fold, const models::EpochRecord&)> on_epoch_end;
   /// The best any model can do on these data (synthetic data: the true distributions), for the
   /// ceiling row of summary.md; absent for real data.
   std::optional<std::map<std::string, double>> ceiling;
@@ -95,40 +96,6 @@ struct RunOptions {
 /// naming a fold's metrics.json or checkpoint.pt that cannot be read back when resuming.
 ExperimentResult run_experiment(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
                                 const RunOptions& options = {});
-
-/// Where a bundle's model was evaluated: `emofuse eval` scores the fold's own test subjects by
-/// default, never rows the model was trained on.
-struct BundleProvenance {
-  std::string fold;                        ///< e.g. "S07", "fold 3", "final (all data)"
-  std::vector<std::string> test_subjects;  ///< empty: trained on every subject (final model)
-  /// The model was trained on features z-scored per subject (data.normalize_per_subject): data
-  /// it scores must be normalised the same way.
-  bool normalize_per_subject = false;
-};
-
-/// A saved model: what `emofuse predict` / `eval` load.
-struct ModelBundle {
-  std::string model_name;
-  /// Absent in bundles written before provenance was recorded.
-  std::optional<BundleProvenance> provenance;
-  YAML::Node model_options;
-  data::DatasetSchema schema;
-  data::Standardizer standardizer;
-  std::unique_ptr<models::Estimator> estimator;
-};
-
-/// Writes <dir>/model.yaml, <dir>/weights.pt, <dir>/standardizer.pt and copies of `extra_files`
-/// (e.g. a tokenizer), all into <dir>.partial first, then replaces <dir> by it: a reader (or a
-/// kill) sees the old bundle, no bundle, or the new one, never new weights with an old model.yaml.
-void save_model_bundle(const std::string& dir, const std::string& model_name, const YAML::Node& options,
-                       const data::DatasetSchema& schema, const data::Standardizer& standardizer,
-                       const models::Estimator& estimator, const std::vector<std::string>& extra_files = {},
-                       const std::optional<BundleProvenance>& provenance = std::nullopt);
-/// Loads a bundle; throws DataError naming the file when something is missing or inconsistent.
-ModelBundle load_model_bundle(const std::string& dir);
-/// Keeps and orders `data`'s modalities as the bundle's schema expects (by name), checking shapes
-/// and class count; throws emofuse::Error naming the mismatch.
-data::MultimodalDataset conform_to_schema(const data::MultimodalDataset& data, const data::DatasetSchema& schema);
 
 /// Writes predictions [N, C] of `data` as CSV: row, subject, trial, predicted label, then one
 /// probability column per class (and the targets when `with_targets`).

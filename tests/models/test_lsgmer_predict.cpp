@@ -118,7 +118,7 @@ TEST(LsgmerPredictText, MatchesTheTrainingPipelineOnTheSameDialogue) {
 
   // Expected: the bundle's predictions for the same test rows as load_meld builds them (the
   // dialogue's own context, the tokenizer of the run folder).
-  auto bundle = train::load_model_bundle(t.bundle.string());
+  auto bundle = models::load_model_bundle(t.bundle.string());
   data::MeldOptions meld;
   meld.data_dir = t.corpus.string();
   meld.tokenizer_dir = t.run.string();

@@ -11,7 +11,7 @@
 #include "ot/costs.h"
 #include "ot/gromov_wasserstein.h"
 #include "test_util.h"
-#include "train/trainer.h"
+#include "models/trainer.h"
 
 using namespace emofuse;
 using namespace emofuse::models;

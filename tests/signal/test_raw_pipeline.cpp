@@ -1,4 +1,4 @@
-// The full raw -> features -> HeLo pipeline on simulated WESAD-layout recordings (issue 5):
+// The full raw -> features -> HeLo pipeline on simulated WESAD-layout recordings:
 // write raw signals, extract window features, read them with the generic feature-CSV loader, and
 // train and evaluate HeLo under LOSO.
 #include <gtest/gtest.h>

@@ -27,6 +27,7 @@ extern char** environ;
 
 using namespace emofuse;
 using namespace emofuse::train;
+using namespace emofuse::models;
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 

@@ -11,10 +11,11 @@
 #include "tiny_experiment.h"
 #include "train/config.h"
 #include "train/experiment.h"
-#include "train/trainer.h"
+#include "models/trainer.h"
 
 using namespace emofuse;
 using namespace emofuse::train;
+using namespace emofuse::models;
 namespace fs = std::filesystem;
 
 namespace {

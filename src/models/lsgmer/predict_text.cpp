@@ -12,7 +12,7 @@
 #include "core/options.h"
 #include "data/meld.h"
 #include "text/tokenizer.h"
-#include "train/experiment.h"
+#include "models/bundle.h"
 
 namespace emofuse::models::lsgmer {
 
@@ -73,7 +73,7 @@ TextPredictions text_predict(const std::string& bundle_dir, const std::string& t
 
   const fs::path bundle_path(bundle_dir);
   const std::string yaml_path = (bundle_path / "model.yaml").string();
-  auto bundle = train::load_model_bundle(bundle_dir);
+  auto bundle = load_model_bundle(bundle_dir);
   const auto& schema = bundle.schema;
   std::string inputs;
   for (const auto& m : schema.modalities) {

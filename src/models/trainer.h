@@ -26,7 +26,7 @@
 #include "models/estimator.h"
 #include "models/module.h"
 
-namespace emofuse::train {
+namespace emofuse::models {
 
 /// How a batch's training loss is reduced over its samples before the backward pass.
 enum class LossReduction {
@@ -126,11 +126,11 @@ class Trainer {
 
   /// Trains `model` on `train`, selecting the epoch by `validation` (may be empty). The model
   /// ends holding the selected weights. Throws emofuse::Error on a non-finite loss.
-  TrainResult fit(models::DistributionModule& model, const data::MultimodalDataset& train,
-                  const data::MultimodalDataset& validation, const models::FitContext& context);
+  TrainResult fit(DistributionModule& model, const data::MultimodalDataset& train,
+                  const data::MultimodalDataset& validation, const FitContext& context);
 
   /// Predicted distributions [N, C] under eval() and NoGradGuard, in batches.
-  static torch::Tensor predict(models::DistributionModule& model, const data::MultimodalDataset& data,
+  static torch::Tensor predict(DistributionModule& model, const data::MultimodalDataset& data,
                                int64_t batch_size);
 
   /// Called after each epoch's checkpoint is written (tests use it to simulate a killed run).
@@ -140,4 +140,4 @@ class Trainer {
   TrainerOptions options_;
 };
 
-}  // namespace emofuse::train
+}  // namespace emofuse::models

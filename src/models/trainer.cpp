@@ -1,4 +1,4 @@
-#include "train/trainer.h"
+#include "models/trainer.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <unistd.h>
@@ -16,7 +16,7 @@
 
 namespace fs = std::filesystem;
 
-namespace emofuse::train {
+namespace emofuse::models {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -253,7 +253,7 @@ double TrainerOptions::lr_factor(int64_t epoch) const {
 
 Trainer::Trainer(TrainerOptions options) : options_(std::move(options)) { options_.validate(); }
 
-torch::Tensor Trainer::predict(models::DistributionModule& model, const data::MultimodalDataset& data,
+torch::Tensor Trainer::predict(DistributionModule& model, const data::MultimodalDataset& data,
                                int64_t batch_size) {
   c10::InferenceMode inference;  // no autograd bookkeeping at all (stronger than NoGradGuard)
   const bool was_training = model.is_training();
@@ -268,8 +268,8 @@ torch::Tensor Trainer::predict(models::DistributionModule& model, const data::Mu
   return torch::cat(parts);
 }
 
-TrainResult Trainer::fit(models::DistributionModule& model, const data::MultimodalDataset& train,
-                         const data::MultimodalDataset& validation, const models::FitContext& context) {
+TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDataset& train,
+                         const data::MultimodalDataset& validation, const FitContext& context) {
   const auto& o = options_;
   if (train.size() == 0) throw Error(train.source() + ": empty training set");
   model.prepare(train);
@@ -403,4 +403,4 @@ TrainResult Trainer::fit(models::DistributionModule& model, const data::Multimod
   return result;
 }
 
-}  // namespace emofuse::train
+}  // namespace emofuse::models
