@@ -1,8 +1,7 @@
 // One entry point from a `data:` config section to a dataset. Every format is one entry of
 // data_format_registry() (name, one-line summary, loader): the dispatch of load_data, the list in
 // the unknown-format error and the `--format` help all read that table, so a loadable format is
-// always a listed one. The formats: synthetic (the built-in cohort), dmer (DMER .mat folder), csv
-// (generic feature CSV), wesad_features, deap, ldl (ldl.h), meld (meld.h).
+// always a listed one (`emofuse info --formats` prints it).
 // Common keys: `select: [names]` keeps only those modalities, in that order; `renormalise: true`
 // (ldl and csv distribution targets only; default false) divides every label row by its sum
 // instead of rejecting rows that do not sum to one, and says so on stderr and in the source;
