@@ -125,7 +125,7 @@ void register_train_command(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   cmd->add_option("--config,-c", a->config, "YAML experiment config (see configs/)");
   cmd->add_option("--data", a->data, "Data path (overrides data.path; format detected unless --format)");
-  cmd->add_option("--format", a->format, "Data format: synthetic, dmer, csv, wesad_features, deap, ldl, meld");
+  cmd->add_option("--format", a->format, "Data format: " + data::data_format_list());
   cmd->add_option("--set", a->sets, "Override a config key: --set training.epochs=5 (repeatable)");
   cmd->add_option("--run-dir", a->run_dir, "Run folder (default runs/<name>)");
   auto* resume = cmd->add_flag("--resume", a->resume,
@@ -342,7 +342,8 @@ void print_subject_sizes(const data::MultimodalDataset& d, bool all) {
 }  // namespace
 
 void register_info_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("info", "Describe a dataset (shapes, subjects, class balance) or list models");
+  auto* cmd =
+      app.add_subcommand("info", "Describe a dataset (shapes, subjects, class balance) or list models or data formats");
   auto a = std::make_shared<TrainArgs>();
   auto list_models = std::make_shared<bool>(false);
   cmd->add_option("--config,-c", a->config, "Describe the data of this experiment config");
@@ -350,11 +351,19 @@ void register_info_command(CLI::App& app) {
   cmd->add_option("--format", a->format, "Data format");
   cmd->add_option("--set", a->sets, "Override a config key");
   cmd->add_flag("--models", *list_models, "List the registered models");
+  auto list_formats = std::make_shared<bool>(false);
+  cmd->add_flag("--formats", *list_formats, "List the data formats (values of data.format / --format)");
   auto all_subjects = std::make_shared<bool>(false);
   cmd->add_flag("--all-subjects", *all_subjects, "List every subject's sample count (default: a summary beyond 20)");
-  cmd->callback([a, list_models, all_subjects] {
+  cmd->callback([a, list_models, list_formats, all_subjects] {
     if (*list_models) {
       for (const auto& m : models::model_registry()) std::cout << std::left << std::setw(14) << m.name << m.summary << "\n";
+      return;
+    }
+    if (*list_formats) {
+      for (const auto& f : data::data_format_registry()) {
+        std::cout << std::left << std::setw(16) << f.name << f.summary << "\n";
+      }
       return;
     }
     auto config = resolve_config(*a);

@@ -180,39 +180,15 @@ bool is_classical(const std::string& model) {
   return model == "prior" || names.count(model) > 0;
 }
 
-std::string fixed(double v, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << v;
-  return s.str();
-}
-
-double mean_of(const std::vector<train::FoldOutcome>& folds, double train::FoldOutcome::*field) {
-  double sum = 0;
-  for (const auto& f : folds) sum += f.*field;
-  return folds.empty() ? 0 : sum / static_cast<double>(folds.size());
-}
-
 // The comparison table: one row per method (the `prior` floor among them), mean +- std of each
-// metric (4 decimals, as train::format_comparison) and the mean fit / predict seconds per fold.
+// metric and the mean fit / predict seconds per fold.
 std::string format_table(const std::vector<train::ExperimentResult>& results, bool markdown) {
-  const auto& names = metrics::distribution_metric_names();
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"method"};
-  for (const auto& n : names) header.push_back(n + (metrics::lower_is_better(n) ? " (lower)" : " (higher)"));
-  header.push_back("fit s/fold");
-  header.push_back("predict s/fold");
-  rows.push_back(header);
-  for (const auto& r : results) {
-    std::vector<std::string> row{r.name};
-    for (const auto& n : names) {
-      const auto& s = r.summary.at(n);
-      row.push_back(fixed(s.mean, 4) + " +- " + fixed(s.std, 4));
-    }
-    row.push_back(fixed(mean_of(r.folds, &train::FoldOutcome::fit_seconds), 4));
-    row.push_back(fixed(mean_of(r.folds, &train::FoldOutcome::predict_seconds), 4));
-    rows.push_back(row);
-  }
-  return train::format_table(rows, markdown);
+  train::ComparisonLayout layout;
+  layout.first_column = "method";
+  layout.timing_columns = true;
+  layout.folds_column = false;
+  layout.floor_rows = false;  // the floor is the `prior` method's own row
+  return train::format_comparison(results, std::nullopt, metrics::distribution_metric_names(), markdown, layout);
 }
 
 /// What the inner search chose for one method, one entry per outer fold (empty `folds` when the
@@ -316,8 +292,8 @@ std::string format_csv(const std::vector<train::ExperimentResult>& results, cons
     for (const auto& n : metrics::distribution_metric_names()) {
       out << "," << r.summary.at(n).mean << "," << r.summary.at(n).std;
     }
-    out << "," << mean_of(r.folds, &train::FoldOutcome::fit_seconds) << ","
-        << mean_of(r.folds, &train::FoldOutcome::predict_seconds) << "," << csv_escape(chosen_text(chosen[i]))
+    out << "," << train::mean_fit_seconds(r) << ","
+        << train::mean_predict_seconds(r) << "," << csv_escape(chosen_text(chosen[i]))
         << "\n";
   }
   return out.str();
@@ -360,8 +336,8 @@ nlohmann::json format_json(const std::vector<train::ExperimentResult>& results, 
     m["parameters"] = r.parameters;
     m["run_dir"] = r.run_dir;
     for (const auto& [name, s] : r.summary) m["metrics"][name] = {{"mean", s.mean}, {"std", s.std}};
-    m["fit_seconds_mean"] = mean_of(r.folds, &train::FoldOutcome::fit_seconds);
-    m["predict_seconds_mean"] = mean_of(r.folds, &train::FoldOutcome::predict_seconds);
+    m["fit_seconds_mean"] = train::mean_fit_seconds(r);
+    m["predict_seconds_mean"] = train::mean_predict_seconds(r);
     const auto& c = chosen[i];
     if (!c.folds.empty()) {
       nlohmann::json grid = nlohmann::json::array();

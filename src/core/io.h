@@ -1,4 +1,5 @@
-// Small file utilities: RFC 4180 CSV reading with line numbers, atomic text writes.
+// Small file and text utilities: RFC 4180 CSV reading with line numbers, atomic text writes, and
+// the string helpers the readers share (trim, lower case, join, lines, unquoted fields).
 #pragma once
 
 #include <string>
@@ -27,8 +28,26 @@ CsvTable read_csv(const std::string& path, char delimiter = ',');
 /// as the nearest double, as any decimal does.
 double parse_number(const std::string& text, const std::string& path, int64_t line, const std::string& column);
 
-/// The whole content of a file; throws DataError(path, "", "cannot read ...") when it cannot be opened.
+/// The whole content of a file; throws DataError(path, "", "cannot open file") when it cannot be
+/// opened and DataError(path, "", "read failed") when reading stops short.
 std::string read_file(const std::string& path);
+
+/// `text` without leading and trailing whitespace (std::isspace: space, \t, \n, \v, \f, \r).
+std::string trim(const std::string& text);
+
+/// `text` in ASCII lower case (other bytes unchanged).
+std::string to_lower(std::string text);
+
+/// The items separated by `separator`: join({"a", "b"}) == "a, b".
+std::string join(const std::vector<std::string>& items, const std::string& separator = ", ");
+
+/// The lines of `text` without their "\n" or "\r\n"; line k (1-based) is element k - 1. A final
+/// line end does not start another line; blank lines are kept, so numbering matches the file.
+std::vector<std::string> split_lines(const std::string& text);
+
+/// The fields of one line split at every `delimiter`, each trimmed; no quoting (read_csv reads
+/// quoted CSV). An empty line is one empty field.
+std::vector<std::string> split_fields(const std::string& line, char delimiter);
 
 /// Writes `content` to `path` via a temporary file and a rename: readers never see half a file.
 void write_text_atomic(const std::string& path, const std::string& content);

@@ -37,8 +37,97 @@ SyntheticOptions read_synthetic(OptionReader& r, uint64_t default_seed) {
   return o;
 }
 
-// Reads the format-specific keys, loading only when `load` is true; returns the dataset or an
-// empty LoadedData for validation-only calls.
+// ---------------------------------------------------------------------------------------------
+// One loader per format: reads the format's own keys, checks them, then loads when asked.
+
+LoadedData load_synthetic(FormatRequest& q) {
+  auto o = read_synthetic(q.options, q.default_seed);
+  q.options.finish();
+  LoadedData out;
+  if (q.load) {
+    auto cohort = make_synthetic_cohort(o);
+    out.dataset = cohort.dataset;
+    out.ceiling = cohort.ceiling;
+  }
+  return out;
+}
+
+LoadedData load_dmer_format(FormatRequest& q) {
+  q.options.finish();
+  if (q.path.empty()) throw OptionError("data.path", "required for format dmer: a folder of <subject>.mat files");
+  LoadedData out;
+  if (q.load) out.dataset = load_dmer(q.path);
+  return out;
+}
+
+LoadedData load_csv_format(FormatRequest& q) {
+  LoadedData out;
+  if (q.data["modalities"]) {
+    // Inline spec: every key of `data:` belongs to it (load_feature_csv rejects unknown ones).
+    if (q.load) out.dataset = load_feature_csv(q.data, ".", "data", q.renormalise);
+    return out;
+  }
+  q.options.finish();
+  if (q.path.empty()) throw OptionError("data.path", "required for format csv: a dataset.yaml or its folder");
+  if (q.load) {
+    fs::path yaml_path = fs::is_directory(q.path) ? fs::path(q.path) / "dataset.yaml" : fs::path(q.path);
+    if (!fs::exists(yaml_path)) throw DataError(yaml_path.string(), "", "file not found");
+    const YAML::Node spec = load_yaml_file(yaml_path.string());
+    out.dataset = load_feature_csv(spec, yaml_path.parent_path().string(), yaml_path.string(), q.renormalise);
+  }
+  return out;
+}
+
+LoadedData load_ldl_format(FormatRequest& q) {
+  // LDL benchmark .mat (features + labels); see src/data/ldl.h.
+  auto role = q.options.get<std::string>("role", "behavioural");
+  q.options.finish();
+  require_option(role == "behavioural" || role == "physiological", "data.role",
+                 "expected behavioural or physiological, got '" + role + "'");
+  if (q.path.empty()) throw OptionError("data.path", "required for format ldl: a .mat file with features and labels");
+  LoadedData out;
+  if (q.load) out.dataset = load_ldl_mat(q.path, role_from_name(role, "data.role"), q.renormalise);
+  return out;
+}
+
+LoadedData load_meld_format(FormatRequest& q) {
+  const std::string path = q.path.empty() ? (fs::path(data_dir()) / "meld").string() : q.path;
+  std::string tokenizer_dir = q.work_dir;
+  if (tokenizer_dir.empty()) tokenizer_dir = (fs::temp_directory_path() / "emofuse_tokenizer").string();
+  auto o = read_meld_options(q.options, path, tokenizer_dir);
+  q.options.finish();
+  o.validate("data.");
+  LoadedData out;
+  if (q.load) {
+    fs::create_directories(o.tokenizer_dir);
+    out.dataset = load_meld(o);
+  }
+  return out;
+}
+
+LoadedData load_wesad_features_format(FormatRequest& q) {
+  auto columns = q.options.get<std::string>("columns", "informative");
+  q.options.finish();
+  require_option(columns == "informative" || columns == "all", "data.columns", "expected informative or all");
+  const std::string path =
+      q.path.empty() ? (fs::path(data_dir()) / "wesad_features" / "may14_feats4.csv").string() : q.path;
+  LoadedData out;
+  if (q.load) out.dataset = load_wesad_features(path, columns);
+  return out;
+}
+
+LoadedData load_deap_format(FormatRequest& q) {
+  auto task = q.options.get<std::string>("task", "valence");
+  q.options.finish();
+  require_option(task == "valence" || task == "arousal", "data.task", "expected valence or arousal");
+  const std::string path = q.path.empty() ? (fs::path(data_dir()) / "deap_eeg_features").string() : q.path;
+  LoadedData out;
+  if (q.load) out.dataset = load_deap(path, task);
+  return out;
+}
+
+// Reads the common keys, then the format's own through its registry entry, loading only when
+// `load` is true; returns the dataset or an empty LoadedData for validation-only calls.
 LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, const std::string& work_dir) {
   OptionReader r(data, "data");
   auto format = r.get<std::string>("format", "");
@@ -50,7 +139,7 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
   // z-score every feature within each subject (normalize.h: offsets and gains between people).
   const bool per_subject = r.get<bool>("normalize_per_subject", false);
   if (format.empty()) {
-    if (path.empty()) throw OptionError("data.format", "required (one of synthetic, dmer, csv, wesad_features, deap, ldl, meld)");
+    if (path.empty()) throw OptionError("data.format", "required (one of " + data_format_list() + ")");
     format = detect_format(path);
   }
   if (renormalise && format != "ldl" && format != "csv") {
@@ -60,69 +149,8 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
                                        : "applies to formats ldl and csv (given label distributions), not to format " +
                                              format);
   }
-  LoadedData out;
-  if (format == "synthetic") {
-    auto o = read_synthetic(r, default_seed);
-    r.finish();
-    if (load) {
-      auto cohort = make_synthetic_cohort(o);
-      out.dataset = cohort.dataset;
-      out.ceiling = cohort.ceiling;
-    }
-  } else if (format == "dmer") {
-    r.finish();
-    if (path.empty()) throw OptionError("data.path", "required for format dmer: a folder of <subject>.mat files");
-    if (load) out.dataset = load_dmer(path);
-  } else if (format == "csv") {
-    if (data["modalities"]) {
-      // Inline spec: every key of `data:` belongs to it (load_feature_csv rejects unknown ones).
-      if (load) out.dataset = load_feature_csv(data, ".", "data", renormalise);
-    } else {
-      r.finish();
-      if (path.empty()) throw OptionError("data.path", "required for format csv: a dataset.yaml or its folder");
-      if (load) {
-        fs::path yaml_path = fs::is_directory(path) ? fs::path(path) / "dataset.yaml" : fs::path(path);
-        if (!fs::exists(yaml_path)) throw DataError(yaml_path.string(), "", "file not found");
-        const YAML::Node spec = load_yaml_file(yaml_path.string());
-        out.dataset = load_feature_csv(spec, yaml_path.parent_path().string(), yaml_path.string(), renormalise);
-      }
-    }
-  } else if (format == "ldl") {
-    // LDL benchmark .mat (features + labels); see src/data/ldl.h.
-    auto role = r.get<std::string>("role", "behavioural");
-    r.finish();
-    require_option(role == "behavioural" || role == "physiological", "data.role",
-                   "expected behavioural or physiological, got '" + role + "'");
-    if (path.empty()) throw OptionError("data.path", "required for format ldl: a .mat file with features and labels");
-    if (load) out.dataset = load_ldl_mat(path, role_from_name(role, "data.role"), renormalise);
-  } else if (format == "meld") {
-    if (path.empty()) path = (fs::path(data_dir()) / "meld").string();
-    std::string tokenizer_dir = work_dir;
-    if (tokenizer_dir.empty()) tokenizer_dir = (fs::temp_directory_path() / "emofuse_tokenizer").string();
-    auto o = read_meld_options(r, path, tokenizer_dir);
-    r.finish();
-    o.validate("data.");
-    if (load) {
-      fs::create_directories(o.tokenizer_dir);
-      out.dataset = load_meld(o);
-    }
-  } else if (format == "wesad_features") {
-    auto columns = r.get<std::string>("columns", "informative");
-    r.finish();
-    require_option(columns == "informative" || columns == "all", "data.columns", "expected informative or all");
-    if (path.empty()) path = (fs::path(data_dir()) / "wesad_features" / "may14_feats4.csv").string();
-    if (load) out.dataset = load_wesad_features(path, columns);
-  } else if (format == "deap") {
-    auto task = r.get<std::string>("task", "valence");
-    r.finish();
-    require_option(task == "valence" || task == "arousal", "data.task", "expected valence or arousal");
-    if (path.empty()) path = (fs::path(data_dir()) / "deap_eeg_features").string();
-    if (load) out.dataset = load_deap(path, task);
-  } else {
-    std::string known;
-    for (const auto& f : data_formats()) known += (known.empty() ? "" : ", ") + f;
-    throw OptionError("data.format", "unknown format '" + format + "'; known: " + known);
-  }
+  FormatRequest request{data, r, path, renormalise, load, default_seed, work_dir};
+  LoadedData out = find_data_format(format).load(request);
   if (load && !modalities.empty()) out.dataset = out.dataset.select_modalities(modalities);
   if (load && per_subject) {
     out.dataset = normalize_per_subject(out.dataset);
@@ -141,9 +169,40 @@ bool has_mat_files(const fs::path& folder) {
 
 }  // namespace
 
+const std::vector<DataFormat>& data_format_registry() {
+  static const std::vector<DataFormat> registry{
+      {"synthetic", "the built-in cohort (options of SyntheticOptions; no files)", load_synthetic},
+      {"dmer", "a folder of DMER <subject>.mat files", load_dmer_format},
+      {"csv", "a generic feature CSV (inline spec, a dataset.yaml, or a folder holding one)", load_csv_format},
+      {"wesad_features", "the WESAD window-feature CSV (default: $EMOFUSE_DATA_DIR/wesad_features/may14_feats4.csv)",
+       load_wesad_features_format},
+      {"deap", "the DEAP EEG feature folder; task: valence | arousal", load_deap_format},
+      {"ldl", "an LDL benchmark .mat file (features, labels); role: behavioural | physiological", load_ldl_format},
+      {"meld", "MELD / EmoryNLP-style conversation CSVs (text, optional audio)", load_meld_format},
+  };
+  return registry;
+}
+
 const std::vector<std::string>& data_formats() {
-  static const std::vector<std::string> formats{"synthetic", "dmer", "csv", "wesad_features", "deap", "ldl", "meld"};
-  return formats;
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& f : data_format_registry()) out.push_back(f.name);
+    return out;
+  }();
+  return names;
+}
+
+std::string data_format_list() {
+  std::string known;
+  for (const auto& f : data_format_registry()) known += (known.empty() ? "" : ", ") + f.name;
+  return known;
+}
+
+const DataFormat& find_data_format(const std::string& name) {
+  for (const auto& f : data_format_registry()) {
+    if (f.name == name) return f;
+  }
+  throw OptionError("data.format", "unknown format '" + name + "'; known: " + data_format_list());
 }
 
 std::string detect_format(const std::string& path) {

@@ -25,24 +25,6 @@ namespace {
 constexpr const char* kSplitNames[3] = {"train", "dev", "test"};
 constexpr int64_t kTrialStride = 1000000;  // trial = partition * stride + dialogue id
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
 std::string line_ref(int64_t line) { return "line " + std::to_string(line); }
 
 int64_t parse_int(const std::string& text, const std::string& file, int64_t line,
@@ -170,7 +152,7 @@ std::vector<Utterance> read_split(const std::string& path, const MeldOptions& op
   std::map<std::vector<int64_t>, int64_t> dialogue_index;
   std::unordered_map<std::string, int64_t> class_of;
   for (size_t k = 0; k < options.class_names.size(); ++k) {
-    class_of[lower(options.class_names[k])] = static_cast<int64_t>(k);
+    class_of[to_lower(options.class_names[k])] = static_cast<int64_t>(k);
   }
   std::vector<Utterance> out;
   out.reserve(table.rows.size());
@@ -181,7 +163,7 @@ std::vector<Utterance> read_split(const std::string& path, const MeldOptions& op
     u.line = line;
     u.text = text::normalize_utterance(row[c_text]);
     u.speaker = parse_speaker(row[c_speaker], path, line, cols.speaker);
-    const std::string emotion = lower(trim(row[c_emotion]));
+    const std::string emotion = to_lower(trim(row[c_emotion]));
     auto it = class_of.find(emotion);
     if (it == class_of.end()) {
       throw DataError(path, line_ref(line),
@@ -356,9 +338,9 @@ void MeldOptions::validate(const std::string& prefix) const {
   std::vector<std::string> seen;
   for (const auto& c : class_names) {
     require_option(!c.empty(), prefix + "class_names", "empty class name");
-    require_option(std::find(seen.begin(), seen.end(), lower(c)) == seen.end(),
+    require_option(std::find(seen.begin(), seen.end(), to_lower(c)) == seen.end(),
                    prefix + "class_names", "duplicate class '" + c + "'");
-    seen.push_back(lower(c));
+    seen.push_back(to_lower(c));
   }
   require_option(max_tokens >= 1 && max_tokens <= 4096, prefix + "max_tokens",
                  "must be in [1, 4096]");

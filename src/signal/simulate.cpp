@@ -234,7 +234,7 @@ std::vector<double> eeg_simulate(double duration_s, double sampling_rate, double
 
 namespace {
 
-// WESAD RespiBAN inverse transfer functions (the forward ones are in datasets.cpp).
+// WESAD RespiBAN inverse transfer functions (the forward ones are in wesad_readers.cpp).
 constexpr double kVcc = 3.0, kChanBit = 65536.0, kCmin = 28000.0, kCmax = 38000.0;
 
 long raw_linear_centered(double value, double full_scale) {  // (signal/chan_bit - 0.5) * scale

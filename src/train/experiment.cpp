@@ -184,72 +184,134 @@ bool per_subject_normalized(const ExperimentConfig& config) {
   return config.data["normalize_per_subject"] && config.data["normalize_per_subject"].as<bool>(false);
 }
 
-// Runs one fold: standardise on the training rows, fit, predict and score the test rows (and the
-// floor), save the bundle, write the fold's predictions and metrics.json (which marks it complete).
-FoldOutcome run_fold(const ExperimentConfig& config, const models::ModelEntry& entry,
-                     const data::MultimodalDataset& dataset, const protocol::Fold& fold, size_t index,
-                     const fs::path& fold_dir, const std::string& fold_label, const models::TrainerOptions& trainer_options,
-                     const RunOptions& options, std::string& all_predictions) {
-  fs::create_directories(fold_dir);
-  // Standardise with training-row statistics only.
+// One fold's rows, standardised with the training rows' statistics only.
+struct StandardizedFold {
   data::Standardizer standardizer;
-  auto train_raw = dataset.subset(fold.train);
-  standardizer.fit(train_raw);
-  auto train = standardizer.apply(train_raw);
-  auto validation = standardizer.apply(dataset.subset(fold.validation));
-  auto test = standardizer.apply(dataset.subset(fold.test));
+  data::MultimodalDataset train, validation, test;
+};
 
-  auto estimator = entry.build(dataset.schema(), config.model_options);
+StandardizedFold standardize_fold(const data::MultimodalDataset& dataset, const protocol::Fold& fold) {
+  StandardizedFold s;
+  auto train_raw = dataset.subset(fold.train);
+  s.standardizer.fit(train_raw);
+  s.train = s.standardizer.apply(train_raw);
+  s.validation = s.standardizer.apply(dataset.subset(fold.validation));
+  s.test = s.standardizer.apply(dataset.subset(fold.test));
+  return s;
+}
+
+// Where a fold's files go and how its progress lines name it.
+struct FoldPlace {
+  fs::path dir;       // <run_dir>/folds/NN_<name>
+  std::string label;  // "<name> fold 3/12 (S07)"
+};
+
+FoldPlace fold_place(const ExperimentConfig& config, const std::vector<protocol::Fold>& folds, size_t index) {
+  char prefix[32];
+  std::snprintf(prefix, sizeof(prefix), "%02zu_", index + 1);
+  return {fs::path(config.run_dir) / "folds" / (prefix + sanitize(folds[index].name)),
+          config.name + " fold " + std::to_string(index + 1) + "/" + std::to_string(folds.size()) + " (" +
+              folds[index].name + ")"};
+}
+
+models::FitContext fold_fit_context(const ExperimentConfig& config, const protocol::Fold& fold, size_t index,
+                                    const FoldPlace& place, const models::TrainerOptions& trainer_options,
+                                    const RunOptions& options) {
   models::FitContext context;
   context.trainer = &trainer_options;
-  context.checkpoint_dir = fold_dir.string();
-  context.fold_name = fold_label;
+  context.checkpoint_dir = place.dir.string();
+  context.fold_name = place.label;
   context.seed = mix_seed(config.seed, index + 1);
   if (options.on_epoch_end) {
     context.on_epoch_end = [&options, &fold](const models::EpochRecord& record) { options.on_epoch_end(fold.name, record); };
   }
-  FoldOutcome outcome;
-  outcome.name = fold.name;
-  outcome.train_size = train.size();
-  outcome.validation_size = validation.size();
-  outcome.test_size = test.size();
-  outcome.test_subjects = subject_names_of(test);
+  return context;
+}
+
+// Fits the fold's model and scores its test rows (and the floor on them); returns the test
+// predictions [N_test, C] and fills `outcome`.
+torch::Tensor fit_and_evaluate(models::Estimator& estimator, const StandardizedFold& rows,
+                               const models::FitContext& context, FoldOutcome& outcome) {
+  outcome.train_size = rows.train.size();
+  outcome.validation_size = rows.validation.size();
+  outcome.test_size = rows.test.size();
+  outcome.test_subjects = subject_names_of(rows.test);
 
   auto start = std::chrono::steady_clock::now();
-  estimator->fit(train, validation, context);
+  estimator.fit(rows.train, rows.validation, context);
   outcome.fit_seconds = seconds_since(start);
-  if (auto* deep = dynamic_cast<models::DeepEstimator*>(estimator.get())) {
+  if (auto* deep = dynamic_cast<models::DeepEstimator*>(&estimator)) {
     outcome.best_epoch = deep->best_epoch() + 1;
     outcome.epochs_run = deep->epochs_run();
   }
   start = std::chrono::steady_clock::now();
-  auto predictions = estimator->predict(test);
+  auto predictions = estimator.predict(rows.test);
   outcome.predict_seconds = seconds_since(start);
-  outcome.metrics = metrics::evaluate_predictions(predictions, test.targets(), test.hard_labels());
-  outcome.floor_metrics = floor_metrics(train, test);
-  outcome.confusion = confusion_rows(predictions, test);
-  outcome.parameters = estimator->parameter_count();
+  outcome.metrics = metrics::evaluate_predictions(predictions, rows.test.targets(), rows.test.hard_labels());
+  outcome.floor_metrics = floor_metrics(rows.train, rows.test);
+  outcome.confusion = confusion_rows(predictions, rows.test);
+  outcome.parameters = estimator.parameter_count();
+  return predictions;
+}
 
-  if (config.save_models) {
-    // A tokenizer learned by the loader (MELD) travels with the model, for `emofuse predict`.
-    std::vector<std::string> extra;
-    const fs::path tokenizer = fs::path(config.run_dir) / "tokenizer.model";
-    if (fs::exists(tokenizer)) extra.push_back(tokenizer.string());
-    models::BundleProvenance provenance{fold.name, outcome.test_subjects, per_subject_normalized(config)};
-    models::save_model_bundle((fold_dir / "model").string(), config.model_name, config.model_options, dataset.schema(),
-                      standardizer, *estimator, extra, provenance);
-  }
-  auto csv = predictions_csv(test, predictions, fold.name, true);
-  write_text_atomic((fold_dir / "predictions.csv").string(), csv);
+// Saves the fold's model as <fold_dir>/model, with the loader's tokenizer when there is one.
+void save_fold_model(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
+                     const StandardizedFold& rows, const models::Estimator& estimator, const FoldOutcome& outcome,
+                     const FoldPlace& place) {
+  // A tokenizer learned by the loader (MELD) travels with the model, for `emofuse predict`.
+  std::vector<std::string> extra;
+  const fs::path tokenizer = fs::path(config.run_dir) / "tokenizer.model";
+  if (fs::exists(tokenizer)) extra.push_back(tokenizer.string());
+  models::BundleProvenance provenance{outcome.name, outcome.test_subjects, per_subject_normalized(config)};
+  models::save_model_bundle((place.dir / "model").string(), config.model_name, config.model_options, dataset.schema(),
+                    rows.standardizer, estimator, extra, provenance);
+}
+
+// The fold's predictions.csv and metrics.json (which marks the fold complete); the per-epoch
+// checkpoint, only needed to resume an unfinished fold, is removed.
+void write_fold_outputs(const FoldOutcome& outcome, const std::string& predictions_csv_text, const FoldPlace& place) {
+  write_text_atomic((place.dir / "predictions.csv").string(), predictions_csv_text);
+  write_text_atomic((place.dir / "metrics.json").string(), outcome_to_json(outcome).dump(2) + "\n");
+  fs::remove(place.dir / "checkpoint.pt");
+}
+
+// One line per fold, also when quiet (quiet silences the per-epoch lines only).
+void print_fold_line(const FoldOutcome& outcome, const FoldPlace& place) {
+  std::cerr << place.label << ": chebyshev " << std::setprecision(4) << outcome.metrics.at("chebyshev") << " kl "
+            << outcome.metrics.at("kl") << " accuracy " << outcome.metrics.at("accuracy") << " (floor "
+            << outcome.floor_metrics.at("accuracy") << "; " << std::setprecision(3) << outcome.fit_seconds << " s)\n";
+}
+
+// Runs one fold: standardise on the training rows, fit, predict and score the test rows (and the
+// floor), save the bundle, write the fold's predictions and metrics.json (which marks it complete).
+FoldOutcome run_fold(const ExperimentConfig& config, const models::ModelEntry& entry,
+                     const data::MultimodalDataset& dataset, const protocol::Fold& fold, size_t index,
+                     const FoldPlace& place, const models::TrainerOptions& trainer_options, const RunOptions& options,
+                     std::string& all_predictions) {
+  fs::create_directories(place.dir);
+  const StandardizedFold rows = standardize_fold(dataset, fold);
+  auto estimator = entry.build(dataset.schema(), config.model_options);
+  FoldOutcome outcome;
+  outcome.name = fold.name;
+  const auto predictions =
+      fit_and_evaluate(*estimator, rows, fold_fit_context(config, fold, index, place, trainer_options, options), outcome);
+  if (config.save_models) save_fold_model(config, dataset, rows, *estimator, outcome, place);
+  const auto csv = predictions_csv(rows.test, predictions, fold.name, true);
   append_predictions(all_predictions, csv);
-  write_text_atomic((fold_dir / "metrics.json").string(), outcome_to_json(outcome).dump(2) + "\n");  // marks the fold complete
-  // The per-epoch checkpoint is only needed to resume an unfinished fold.
-  fs::remove(fold_dir / "checkpoint.pt");
-  {  // one line per fold, also when quiet (quiet silences the per-epoch lines only)
-    std::cerr << fold_label << ": chebyshev " << std::setprecision(4) << outcome.metrics["chebyshev"] << " kl "
-              << outcome.metrics["kl"] << " accuracy " << outcome.metrics["accuracy"] << " (floor "
-              << outcome.floor_metrics["accuracy"] << "; " << std::setprecision(3) << outcome.fit_seconds << " s)\n";
-  }
+  write_fold_outputs(outcome, csv, place);
+  print_fold_line(outcome, place);
+  return outcome;
+}
+
+// With `resume`, a fold whose metrics.json and predictions.csv exist is read back instead of rerun.
+std::optional<FoldOutcome> read_completed_fold(const FoldPlace& place, const RunOptions& options,
+                                               std::string& all_predictions) {
+  const auto metrics_path = place.dir / "metrics.json";
+  const auto predictions_path = place.dir / "predictions.csv";
+  if (!options.resume || !fs::exists(metrics_path) || !fs::exists(predictions_path)) return std::nullopt;
+  auto outcome = read_fold_outcome(metrics_path.string());
+  append_predictions(all_predictions, read_file(predictions_path.string()));
+  std::cerr << place.label << ": complete, read from " << metrics_path.string() << "\n";
   return outcome;
 }
 
@@ -271,10 +333,9 @@ void fit_final_model(const ExperimentConfig& config, const models::ModelEntry& e
                     models::BundleProvenance{"final (all data)", {}, per_subject_normalized(config)});
 }
 
-// metrics.json, metrics.csv, confusion.csv, predictions.csv and summary.md of a finished run.
-void write_run_outputs(const ExperimentResult& result, const std::string& all_predictions,
-                       const std::optional<std::map<std::string, double>>& ceiling) {
-  const fs::path run(result.run_dir);
+// The run's metrics.json: what ran, every fold, the summaries, paired statistics, per-class
+// scores and the pooled confusion matrix.
+json run_metrics_json(const ExperimentResult& result) {
   json j;
   j["name"] = result.name;
   j["model"] = result.model_name;
@@ -301,8 +362,11 @@ void write_run_outputs(const ExperimentResult& result, const std::string& all_pr
     for (int64_t t = 0; t < cm.size(0); ++t) rows.emplace_back(cm[t].data_ptr<int64_t>(), cm[t].data_ptr<int64_t>() + cm.size(1));
     j["confusion"] = {{"classes", result.data.class_names}, {"counts", rows}};
   }
-  write_text_atomic((run / "metrics.json").string(), j.dump(2) + "\n");
+  return j;
+}
 
+// The run's metrics.csv: one row per fold, then the mean and std rows.
+std::string run_metrics_csv(const ExperimentResult& result) {
   const auto names = result.folds.empty() ? std::vector<std::string>{} : metric_order(result.folds.front().metrics);
   std::ostringstream csv;
   csv << std::setprecision(6) << "fold";
@@ -322,39 +386,44 @@ void write_run_outputs(const ExperimentResult& result, const std::string& all_pr
     const auto& floor = result.floor_summary.at(result.headline_metric);
     csv << "," << (std::string(stat) == "mean" ? floor.mean : floor.std) << ",,,\n";
   }
-  write_text_atomic((run / "metrics.csv").string(), csv.str());
+  return csv.str();
+}
+
+// metrics.json, metrics.csv, confusion.csv, predictions.csv and summary.md of a finished run.
+void write_run_outputs(const ExperimentResult& result, const std::string& all_predictions,
+                       const std::optional<std::map<std::string, double>>& ceiling) {
+  const fs::path run(result.run_dir);
+  write_text_atomic((run / "metrics.json").string(), run_metrics_json(result).dump(2) + "\n");
+  write_text_atomic((run / "metrics.csv").string(), run_metrics_csv(result));
   if (!result.folds.empty()) write_text_atomic((run / "confusion.csv").string(), confusion_csv(result));
   write_text_atomic((run / "predictions.csv").string(), all_predictions);
   write_text_atomic((run / "summary.md").string(), run_summary_markdown(result, ceiling));
 }
 
-}  // namespace
-
-ExperimentResult run_experiment(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
-                                const RunOptions& options) {
-  const auto run_start = std::chrono::steady_clock::now();
-  const auto& entry = models::find_model(config.model_name);
-  auto folds = protocol::make_folds(dataset, config.protocol);
-  const auto kind = protocol::protocol_from_name(config.protocol.name);
-  // The folder is checked before anything is written (a caller that loads data checks it first).
-  std::optional<RunFolder> own_folder;
+// The run folder, checked before anything is written (a caller that loads data checks it first
+// and passes it in options.folder), bound to the data, with the resolved config.yaml written.
+RunFolder& prepare_run_folder(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
+                              const RunOptions& options, std::optional<RunFolder>& own_folder) {
   RunFolder* folder = options.folder;
   if (!folder) folder = &own_folder.emplace(config, options.resume, options.overwrite);
   folder->bind_data(config.data, dataset);
   const fs::path run(config.run_dir);
   fs::create_directories(run / "folds");
-  {
-    std::ostringstream y;
-    y << config.to_yaml() << "\n";
-    write_text_atomic((run / "config.yaml").string(), y.str());
-  }
+  std::ostringstream y;
+  y << config.to_yaml() << "\n";
+  write_text_atomic((run / "config.yaml").string(), y.str());
+  return *folder;
+}
 
+// What the run is, before any fold: names, protocol, data, threads, command line and commit.
+// Warns on stderr when the protocol is leaky.
+ExperimentResult describe_run(const ExperimentConfig& config, const data::MultimodalDataset& dataset) {
   ExperimentResult result;
   result.name = config.name;
   result.model_name = config.model_name;
   result.protocol = config.protocol.name;
   result.protocol_details = protocol_details(config.protocol);
-  result.leaky = protocol::is_leaky(kind);
+  result.leaky = protocol::is_leaky(protocol::protocol_from_name(config.protocol.name));
   result.run_dir = config.run_dir;
   result.data = describe_data(dataset);
   result.headline_metric = headline_metric(dataset);
@@ -366,31 +435,19 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
               << " splits one-second windows of the same clip across train and "
                  "test; its scores are inflated (LEAKY) and not comparable with subject-independent results.\n";
   }
+  return result;
+}
 
+// The configured training options with the run's resume and quiet settings.
+models::TrainerOptions run_trainer_options(const ExperimentConfig& config, const RunOptions& options) {
   models::TrainerOptions trainer_options = config.training;
   trainer_options.resume(options.resume);
   if (options.quiet) trainer_options.progress(false);
-  std::string all_predictions;
-  for (size_t f = 0; f < folds.size(); ++f) {
-    const auto& fold = folds[f];
-    char prefix[32];
-    std::snprintf(prefix, sizeof(prefix), "%02zu_", f + 1);
-    const fs::path fold_dir = run / "folds" / (prefix + sanitize(fold.name));
-    const std::string fold_label = config.name + " fold " + std::to_string(f + 1) + "/" +
-                                   std::to_string(folds.size()) + " (" + fold.name + ")";
-    const auto metrics_path = fold_dir / "metrics.json";
-    const auto predictions_path = fold_dir / "predictions.csv";
-    if (options.resume && fs::exists(metrics_path) && fs::exists(predictions_path)) {
-      result.folds.push_back(read_fold_outcome(metrics_path.string()));
-      append_predictions(all_predictions, read_file(predictions_path.string()));
-      std::cerr << fold_label << ": complete, read from " << metrics_path.string() << "\n";
-    } else {
-      result.folds.push_back(run_fold(config, entry, dataset, fold, f, fold_dir, fold_label, trainer_options, options,
-                                      all_predictions));
-    }
-    result.parameters = result.folds.back().parameters;
-  }
+  return trainer_options;
+}
 
+// Mean and std over folds of the model's and of the floor's metrics.
+void summarize_folds(ExperimentResult& result) {
   std::vector<std::map<std::string, double>> fold_metrics, fold_floors;
   for (const auto& f : result.folds) {
     fold_metrics.push_back(f.metrics);
@@ -398,10 +455,32 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
   }
   result.summary = metrics::summarize(fold_metrics);
   result.floor_summary = metrics::summarize(fold_floors);
+}
+
+}  // namespace
+
+ExperimentResult run_experiment(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
+                                const RunOptions& options) {
+  const auto run_start = std::chrono::steady_clock::now();
+  const auto& entry = models::find_model(config.model_name);
+  const auto folds = protocol::make_folds(dataset, config.protocol);
+  std::optional<RunFolder> own_folder;
+  RunFolder& folder = prepare_run_folder(config, dataset, options, own_folder);
+  ExperimentResult result = describe_run(config, dataset);
+  const models::TrainerOptions trainer_options = run_trainer_options(config, options);
+  std::string all_predictions;
+  for (size_t f = 0; f < folds.size(); ++f) {
+    const FoldPlace place = fold_place(config, folds, f);
+    auto outcome = read_completed_fold(place, options, all_predictions);
+    if (!outcome) outcome = run_fold(config, entry, dataset, folds[f], f, place, trainer_options, options, all_predictions);
+    result.folds.push_back(*outcome);
+    result.parameters = outcome->parameters;
+  }
+  summarize_folds(result);
   if (config.final_model) fit_final_model(config, entry, dataset, trainer_options);
   result.seconds = seconds_since(run_start);
   write_run_outputs(result, all_predictions, options.ceiling);
-  folder->finish();
+  folder.finish();
   return result;
 }
 

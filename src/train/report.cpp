@@ -112,29 +112,51 @@ std::string format_table(const std::vector<std::vector<std::string>>& rows, bool
   return out.str();
 }
 
+double mean_fit_seconds(const ExperimentResult& result) {
+  double sum = 0;
+  for (const auto& f : result.folds) sum += f.fit_seconds;
+  return result.folds.empty() ? 0 : sum / static_cast<double>(result.folds.size());
+}
+
+double mean_predict_seconds(const ExperimentResult& result) {
+  double sum = 0;
+  for (const auto& f : result.folds) sum += f.predict_seconds;
+  return result.folds.empty() ? 0 : sum / static_cast<double>(result.folds.size());
+}
+
 std::string format_comparison(const std::vector<ExperimentResult>& results,
                               const std::optional<std::map<std::string, double>>& ceiling,
-                              const std::vector<std::string>& metric_names, bool markdown) {
+                              const std::vector<std::string>& metric_names, bool markdown,
+                              const ComparisonLayout& layout) {
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"model"};
+  std::vector<std::string> header{layout.first_column};
   for (const auto& n : metric_names) header.push_back(n + (metrics::lower_is_better(n) ? " (lower)" : " (higher)"));
-  header.push_back("folds");
+  if (layout.timing_columns) {
+    header.push_back("fit s/fold");
+    header.push_back("predict s/fold");
+  }
+  if (layout.folds_column) header.push_back("folds");
   rows.push_back(header);
+  // `result` gives the timing cells; rows without one (floor, ceiling) show "-" there.
   auto summary_row = [&](const std::string& name, const std::map<std::string, metrics::MetricSummary>& summary,
-                         size_t folds) {
+                         size_t folds, const ExperimentResult* result) {
     std::vector<std::string> row{name};
     for (const auto& n : metric_names) {
       auto it = summary.find(n);
       row.push_back(it == summary.end() ? "-" : fixed(it->second.mean) + " +- " + fixed(it->second.std));
     }
-    row.push_back(std::to_string(folds));
+    if (layout.timing_columns) {
+      row.push_back(result ? fixed(mean_fit_seconds(*result)) : "-");
+      row.push_back(result ? fixed(mean_predict_seconds(*result)) : "-");
+    }
+    if (layout.folds_column) row.push_back(std::to_string(folds));
     rows.push_back(row);
   };
-  for (const auto& r : results) summary_row(label(r), r.summary, r.folds.size());
+  for (const auto& r : results) summary_row(label(r), r.summary, r.folds.size(), &r);
   // One floor row per distinct set of folds (normally one: every result ran on the same folds).
   std::vector<const ExperimentResult*> floors;
   for (const auto& r : results) {
-    if (r.folds.empty() || r.floor_summary.empty()) continue;
+    if (!layout.floor_rows || r.folds.empty() || r.floor_summary.empty()) continue;
     bool seen = false;
     for (const auto* f : floors) seen = seen || (same_folds(*f, r) && f->floor_summary.size() == r.floor_summary.size() &&
                                                  f->floor_summary.begin()->second.mean ==
@@ -143,12 +165,13 @@ std::string format_comparison(const std::vector<ExperimentResult>& results,
   }
   for (const auto* f : floors) {
     summary_row(floors.size() == 1 ? kFloorRowName : std::string(kFloorRowName) + " for " + f->name, f->floor_summary,
-                f->folds.size());
+                f->folds.size(), nullptr);
   }
   if (ceiling) {
     std::vector<std::string> row{"ceiling (true distribution)"};
     for (const auto& n : metric_names) row.push_back(ceiling->count(n) ? fixed(ceiling->at(n)) : "-");
-    row.push_back("-");
+    if (layout.timing_columns) row.insert(row.end(), {"-", "-"});
+    if (layout.folds_column) row.push_back("-");
     rows.push_back(row);
   }
   return format_table(rows, markdown);

@@ -34,12 +34,27 @@ std::string headline_metric(const data::MultimodalDataset& data);
 /// Renders rows (the first is the header) as a Markdown table or as aligned plain text.
 std::string format_table(const std::vector<std::vector<std::string>>& rows, bool markdown);
 
+/// Mean over a result's folds of the fit and of the predict seconds (0 without folds).
+double mean_fit_seconds(const ExperimentResult& result);
+double mean_predict_seconds(const ExperimentResult& result);
+
+/// The columns and rows of format_comparison besides the mean +- std of each metric. The defaults
+/// are the table of `train`, `demo` and `compare`; `ldl-bench`, whose floor is one of its methods,
+/// shows the seconds instead of the folds and no separate floor row.
+struct ComparisonLayout {
+  std::string first_column = "model";  ///< header of the row-name column
+  bool timing_columns = false;  ///< "fit s/fold" and "predict s/fold": mean seconds per fold, 4 decimals
+  bool folds_column = true;     ///< "folds": the number of folds of each row
+  bool floor_rows = true;       ///< the floor row(s) after the results
+};
+
 /// A table comparing experiments (mean +- std of each metric over folds), then the floor row
 /// (one per distinct set of folds when the results were not all run on the same folds), then the
 /// ceiling row when given. `markdown` selects a Markdown table, else aligned plain text.
 std::string format_comparison(const std::vector<ExperimentResult>& results,
                               const std::optional<std::map<std::string, double>>& ceiling,
-                              const std::vector<std::string>& metric_names, bool markdown);
+                              const std::vector<std::string>& metric_names, bool markdown,
+                              const ComparisonLayout& layout = {});
 
 /// One model's paired comparisons on one metric.
 struct PairedSummary {

@@ -25,6 +25,13 @@ TEST(CliCommands, InfoListsThePriorModel) {
   EXPECT_EQ(r.out.rfind("prior", 0), 0u) << r.out;  // first, as the floor
 }
 
+TEST(CliCommands, InfoListsTheDataFormats) {
+  auto r = run_cli({"info", "--formats"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("synthetic ", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("\nmeld "), std::string::npos) << r.out;
+}
+
 TEST(CliCommands, DemoPrintsTheFloorRowAndPairedStatistics) {
   emofuse::testutil::TempDir dir;
   auto r = run_cli({"demo", "--quick", "--threads", "1", "--out", dir.file("demo")}, 300);

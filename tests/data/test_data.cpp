@@ -186,6 +186,35 @@ TEST(DataOptions, UnknownFormatAndKeysAreRejectedBeforeLoading) {
   EXPECT_THROW(validate_data_options(dmer), OptionError);  // path required
 }
 
+// One table of formats feeds the loader and its errors: the unknown-format error and the
+// missing-format error list every entry, every entry is dispatched (validating it never reports an
+// unknown format), and the table holds exactly the formats the loader is documented to accept.
+TEST(DataOptions, FormatErrorsListEveryFormatTheLoaderAccepts) {
+  const std::vector<std::string> expected{"synthetic", "dmer", "csv", "wesad_features", "deap", "ldl", "meld"};
+  EXPECT_EQ(data_formats(), expected);
+  ASSERT_EQ(data_format_registry().size(), expected.size());
+  YAML::Node unknown;
+  unknown["format"] = "hdf5";
+  const auto message = error_of([&] { validate_data_options(unknown); });
+  EXPECT_NE(message.find("unknown format 'hdf5'; known: synthetic, dmer, csv, wesad_features, deap, ldl, meld"),
+            std::string::npos)
+      << message;
+  YAML::Node missing(YAML::NodeType::Map);
+  const auto missing_message = error_of([&] { validate_data_options(missing); });
+  EXPECT_NE(missing_message.find("required (one of synthetic, dmer, csv, wesad_features, deap, ldl, meld)"),
+            std::string::npos)
+      << missing_message;
+  for (const auto& format : data_format_registry()) {
+    EXPECT_FALSE(format.summary.empty()) << format.name;
+    EXPECT_NE(message.find(format.name), std::string::npos) << format.name << " missing from: " << message;
+    EXPECT_EQ(&find_data_format(format.name), &format);
+    YAML::Node data;
+    data["format"] = format.name;
+    const auto error = error_of([&] { validate_data_options(data); });
+    EXPECT_EQ(error.find("unknown format"), std::string::npos) << format.name << ": " << error;
+  }
+}
+
 TEST(Standardizer, UsesTrainingStatisticsOnly) {
   auto d = testutil::tiny_cohort(2, 2, 2);
   Standardizer s;

@@ -181,6 +181,32 @@ TEST(CsvValues, DoubleOverflowIsNamedAndUnderflowReadsAsZero) {
   EXPECT_NEAR(parse_number("1e-400", "f.csv", 3, "x"), 0.0, 1e-300);
 }
 
+// The text helpers of core/io.h that the readers share; expected values written out by hand.
+TEST(TextHelpers, TrimLowerJoinLinesAndFields) {
+  EXPECT_EQ(trim(" \t a b \r\n\v\f"), "a b");
+  EXPECT_EQ(trim(" \t "), "");
+  EXPECT_EQ(to_lower("EDA_Gsr-1"), "eda_gsr-1");
+  EXPECT_EQ(join({"a", "b", "c"}), "a, b, c");
+  EXPECT_EQ(join({"x", "y"}, "/"), "x/y");
+  EXPECT_EQ(join({}), "");
+  // Blank lines are kept (line numbers match the file); a final line end adds no line.
+  EXPECT_EQ(split_lines("a\r\nb\n\nc"), (std::vector<std::string>{"a", "b", "", "c"}));
+  EXPECT_EQ(split_lines("a\n"), std::vector<std::string>{"a"});
+  EXPECT_TRUE(split_lines("").empty());
+  EXPECT_EQ(split_fields(" 1 ; 2;;x ", ';'), (std::vector<std::string>{"1", "2", "", "x"}));
+  EXPECT_EQ(split_fields("", ','), std::vector<std::string>{""});
+}
+
+TEST(TextHelpers, ReadFileReturnsTheBytesAndNamesAMissingFile) {
+  testutil::TempDir dir;
+  testutil::write_file(dir.file("t.txt"), "a,b\r\n1,2\n");
+  EXPECT_EQ(read_file(dir.file("t.txt")), "a,b\r\n1,2\n");
+  testutil::write_file(dir.file("empty.txt"), "");
+  EXPECT_EQ(read_file(dir.file("empty.txt")), "");
+  EXPECT_THAT(testutil::error_message<DataError>([&] { read_file(dir.file("missing.txt")); }),
+              HasSubstr("missing.txt: cannot open file"));
+}
+
 TEST(CsvValues, FractionalTrialAndEmptySubjectAreRejected) {
   testutil::TempDir dir;
   YAML::Node data = YAML::Load("{format: csv, subject_column: subject, trial_column: trial, label_column: label, "

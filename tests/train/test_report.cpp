@@ -64,6 +64,30 @@ TEST(Report, ComparisonHasOneFloorRowForResultsOnTheSameFolds) {
   EXPECT_NE(mixed.find("prior (floor) for c"), std::string::npos) << mixed;
 }
 
+// ldl-bench's layout: a "method" column, the mean fit / predict seconds per fold instead of the
+// fold count, and no floor row (its floor is the `prior` method). Seconds computed by hand:
+// fit (1 + 3) / 2 = 2, predict (0.25 + 0.75) / 2 = 0.5.
+TEST(Report, ComparisonLayoutWithSecondsAndNoFloorRow) {
+  auto a = made_up_result("a", {0.6, 0.8}, {0.5, 0.5});
+  a.folds[0].fit_seconds = 1;
+  a.folds[1].fit_seconds = 3;
+  a.folds[0].predict_seconds = 0.25;
+  a.folds[1].predict_seconds = 0.75;
+  EXPECT_DOUBLE_EQ(mean_fit_seconds(a), 2.0);
+  EXPECT_DOUBLE_EQ(mean_predict_seconds(a), 0.5);
+  ComparisonLayout layout;
+  layout.first_column = "method";
+  layout.timing_columns = true;
+  layout.folds_column = false;
+  layout.floor_rows = false;
+  const auto table = format_comparison({a}, std::nullopt, {"accuracy"}, true, layout);
+  EXPECT_EQ(table,
+            "| method | accuracy (higher) | fit s/fold | predict s/fold |\n"
+            "|--------|-------------------|------------|----------------|\n"
+            "| a      | 0.7000 +- 0.1414  | 2.0000     | 0.5000         |\n")
+      << table;
+}
+
 TEST(Report, PairedAgainstTheFloorAndTheBestOtherModel) {
   // Six folds; "good" beats the floor on every fold by 0.1..0.6 (exact two-sided p = 2/64).
   const std::vector<double> floor{0.5, 0.5, 0.5, 0.5, 0.5, 0.5};

@@ -1,0 +1,38 @@
+// WESAD (Schmidt et al. 2018) raw layout -> windowed feature table: every labelled condition of
+// every subject, wrist (E4) and chest (RespiBAN) streams. Entry point of `emofuse features --dataset wesad`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "signal/windows.h"
+
+namespace emofuse::signal {
+
+/// Options of extract_wesad_features.
+struct WesadFeatureOptions {
+  /// Window length and step in seconds (DMER: 5 s windows every 1 s).
+  double window_s = 5.0;
+  double step_s = 1.0;
+  /// Context of HRV features in seconds, centred on the window, clipped to the condition.
+  double hrv_context_s = 60.0;
+  /// Wrist (E4: EDA_, PPG_, ACC_, TEMP_) and chest (RespiBAN: ECG_, RSP_, CHEST_EDA_,
+  /// CHEST_TEMP_, CHEST_ACC_) feature groups.
+  bool wrist = true;
+  bool chest = true;
+  /// Subject folders to read ("S2", ...); empty = every `S<k>` folder under the root.
+  std::vector<std::string> subjects;
+  /// E4 start relative to the RespiBAN start in seconds (the raw streams are not synchronised;
+  /// WESAD aligned them by a double tap). Condition times are shifted by -e4_offset_s for E4.
+  double e4_offset_s = 0.0;
+  /// Windows with a non-finite feature are dropped when true (kept as NaN otherwise).
+  bool drop_incomplete = true;
+};
+
+/// Features of every labelled window of every subject: one row per window with subject "S<k>",
+/// trial = WesadCondition::trial, time = window start (s from the recording start), label.
+/// classes = [baseline, stress, amusement, meditation]; modalities as in docs/signals.md.
+/// Validates the options first (OptionError); file problems throw DataError.
+FeatureTable extract_wesad_features(const std::string& wesad_root, const WesadFeatureOptions& options);
+
+}  // namespace emofuse::signal
