@@ -12,7 +12,6 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/io.h"
 #include "data/dmer.h"
 #include "data/ldl.h"
 #include "data/load.h"
@@ -171,14 +170,6 @@ TEST(CsvValues, HugeFiniteValueDoesNotFitFloat32) {
   const auto msg = testutil::error_message<DataError>([&] { load_data(data, 0); });
   EXPECT_THAT(msg, HasSubstr("f.csv: line 3, column 'EDA_a': value '1e300' does not fit a 32-bit float"));
   EXPECT_THAT(msg, Not(HasSubstr("not finite")));
-}
-
-TEST(CsvValues, DoubleOverflowIsNamedAndUnderflowReadsAsZero) {
-  EXPECT_THAT(testutil::error_message<DataError>([] { parse_number("1e400", "f.csv", 3, "x"); }),
-              HasSubstr("f.csv: line 3, column 'x': value '1e400' does not fit a 64-bit float"));
-  EXPECT_THAT(testutil::error_message<DataError>([] { parse_number("nan", "f.csv", 3, "x"); }),
-              HasSubstr("f.csv: line 3, column 'x': expected a finite number, got 'nan' (NaN or Inf)"));
-  EXPECT_NEAR(parse_number("1e-400", "f.csv", 3, "x"), 0.0, 1e-300);
 }
 
 TEST(CsvValues, FractionalTrialAndEmptySubjectAreRejected) {
