@@ -242,9 +242,13 @@ TEST(RunFolder, BundleFailingMidwayLeavesTheOldBundleWhole) {
   const auto old_standardizer = testutil::read_file(target + "/standardizer.pt");
   auto other = load_model_bundle(dir.file("b/folds/01_S01/model"));
   ASSERT_NE(testutil::read_file(dir.file("b/folds/01_S01/model/weights.pt")), old_weights);
-  // The extra file is missing, so the save fails after writing new weights and standardiser.
-  EXPECT_ANY_THROW(save_model_bundle(target, other.model_name, other.model_options, other.schema, other.standardizer,
-                                     *other.estimator, {dir.file("no_such_tokenizer.model")}));
+  // The extra file is missing, so the save fails after writing new weights and standardiser: the
+  // copy's own error, naming the missing file.
+  EXPECT_THAT(testutil::error_message<fs::filesystem_error>([&] {
+                save_model_bundle(target, other.model_name, other.model_options, other.schema, other.standardizer,
+                                  *other.estimator, {dir.file("no_such_tokenizer.model")});
+              }),
+              HasSubstr(dir.file("no_such_tokenizer.model")));
   EXPECT_EQ(testutil::read_file(target + "/weights.pt"), old_weights);
   EXPECT_EQ(testutil::read_file(target + "/standardizer.pt"), old_standardizer);
   EXPECT_NO_THROW(load_model_bundle(target));
