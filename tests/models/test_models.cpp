@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
+#include <set>
 
 #include "core/error.h"
 #include "data/normalize.h"
@@ -108,19 +110,42 @@ TEST(Helo, ShapesGradientsAndExtras) {
   }
 }
 
+// Each switch runs and changes the computation: with the same seeds for the initial weights and
+// for the dropout and DropKey masks (training mode), the model with the switch predicts otherwise
+// than the defaults, or, for a switch of the loss alone, predicts the same with another loss. A
+// switch that were read but ignored would give the defaults' numbers.
 TEST(Helo, EveryAblationSwitchRuns) {
+  torch::manual_seed(5);
+  const auto batch = batch_of(dmer_inputs(2), 10);
+  auto run = [&](const char* extra) {
+    torch::manual_seed(0);
+    HeloModel model(dmer_schema(), small_helo(extra));
+    torch::manual_seed(1);
+    auto out = model.forward(batch.inputs);
+    auto loss = model.loss(out, batch).total;
+    EXPECT_TRUE(std::isfinite(loss.item<double>())) << extra;
+    loss.backward();
+    return std::make_pair(out.log_probs.detach(), loss.item<double>());
+  };
+  const auto [default_out, default_loss] = run("{}");
+  const std::set<std::string> loss_only{"{correlation: batch}", "{lambda_ot: 0.5}"};
+  int switches = 0;
   for (const char* extra : {"{fusion: concat}", "{ot: none}", "{ot: sinkhorn}", "{ot_align: plan_multiply}",
                             "{label_attention: false}", "{correlation: batch}", "{lambda_ot: 0.5}",
                             "{behavioural_rank: 0}", "{encoder_layers: 0}", "{encoder_hidden: 0}",
                             "{encoder_hidden: 8, behavioural_rank: 0}", "{norm_first: false}",
                             "{label_attention: false, readout: mlp}", "{attention_dropout: 0.5}",
                             "{dropkey_everywhere: true}"}) {
-    HeloModel model(dmer_schema(), small_helo(extra));
-    auto out = model.forward(dmer_inputs(2));
-    auto loss = model.loss(out, batch_of(dmer_inputs(2), 10)).total;
-    EXPECT_TRUE(std::isfinite(loss.item<double>())) << extra;
-    loss.backward();
+    const auto [out, loss] = run(extra);
+    ++switches;
+    if (loss_only.count(extra)) {
+      EXPECT_TRUE(torch::allclose(out, default_out, 1e-5, 1e-5)) << extra << " changes the predictions";
+      EXPECT_GT(std::abs(loss - default_loss), 1e-6) << extra << " leaves the loss as it was";
+    } else {
+      EXPECT_GT((out - default_out).abs().max().item<double>(), 1e-6) << extra << " leaves the predictions as they were";
+    }
   }
+  EXPECT_EQ(switches, 15);
 }
 
 // token_rank r: each token generator ends in K r outputs and one Linear(r, D) shared by the K
@@ -210,6 +235,11 @@ TEST(Helo, EvaluationIsDeterministic) {
   torch::NoGradGuard no_grad;
   auto x = dmer_inputs(3);
   EXPECT_TRUE(torch::equal(model.forward(x).log_probs, model.forward(x).log_probs));  // DropKey off
+  EXPECT_EQ(model.forward(x).log_probs.sizes(), (std::vector<int64_t>{3, 10}));
+  // The same model in training mode does draw masks (dropout, DropKey): it is eval() that makes
+  // the two passes above agree, not a model without randomness.
+  model.train();
+  EXPECT_FALSE(torch::equal(model.forward(x).log_probs, model.forward(x).log_probs));
 }
 
 TEST(Helo, FusedGromovWassersteinPlanMatchesTensorPath) {
