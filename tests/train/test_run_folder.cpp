@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -370,6 +371,10 @@ TEST(KillNine, ResumeAfterSigkillMatchesAnUninterruptedRun) {
   ASSERT_EQ(run_train(dir.file("reference"), {}, &err), 0) << err;
   const auto reference = without_timings(read_json(root / "reference" / "metrics.json"));
   const auto reference_predictions = testutil::read_file(root / "reference" / "predictions.csv");
+  // The reference scored its three folds: a header and one line per test window, each fold
+  // testing one subject's 6 clips x 3 s = 18 windows. Matching it is then matching real numbers.
+  ASSERT_EQ(reference["folds"].size(), 3u);
+  EXPECT_EQ(std::count(reference_predictions.begin(), reference_predictions.end(), '\n'), 1 + 3 * 18);
   expect_whole_bundles(root / "reference", "reference");
 
   struct KillPoint {
