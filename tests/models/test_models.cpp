@@ -79,8 +79,20 @@ TEST(Baselines, ShapesAndNormalisedOutputs) {
 }
 
 TEST(Registry, KnowsModelsAndRejectsUnknownOptions) {
-  EXPECT_NO_THROW(find_model("helo"));
-  EXPECT_THROW(find_model("transformer_xl"), OptionError);
+  // Every registered model, in registration order (the prior floor first): each one is found by
+  // its name, and the error for an unknown name lists them all.
+  const std::vector<std::string> expected{"prior",  "mlp_early", "late_fusion", "helo",  "lsgmer", "aa_knn",
+                                          "pt_bayes", "sa_bfgs", "ldllc",       "inner_cv"};
+  std::vector<std::string> names;
+  for (const auto& entry : model_registry()) names.push_back(entry.name);
+  EXPECT_EQ(names, expected);
+  std::string known;
+  for (const auto& name : expected) {
+    EXPECT_EQ(find_model(name).name, name);
+    known += (known.empty() ? "" : ", ") + name;
+  }
+  EXPECT_EQ(testutil::error_message<OptionError>([] { find_model("transformer_xl"); }),
+            "option 'model.name': unknown model 'transformer_xl'; known: " + known);
   EXPECT_THROW(find_model("mlp_early").validate_options(YAML::Load("{hiden: 3}")), OptionError);
   EXPECT_THROW(find_model("helo").validate_options(YAML::Load("{dropkey: 1.5}")), OptionError);
   EXPECT_THROW(find_model("helo").validate_options(YAML::Load("{token_rank: -1}")), OptionError);
