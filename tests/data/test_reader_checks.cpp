@@ -12,7 +12,6 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/io.h"
 #include "data/dmer.h"
 #include "data/ldl.h"
 #include "data/load.h"
@@ -171,40 +170,6 @@ TEST(CsvValues, HugeFiniteValueDoesNotFitFloat32) {
   const auto msg = testutil::error_message<DataError>([&] { load_data(data, 0); });
   EXPECT_THAT(msg, HasSubstr("f.csv: line 3, column 'EDA_a': value '1e300' does not fit a 32-bit float"));
   EXPECT_THAT(msg, Not(HasSubstr("not finite")));
-}
-
-TEST(CsvValues, DoubleOverflowIsNamedAndUnderflowReadsAsZero) {
-  EXPECT_THAT(testutil::error_message<DataError>([] { parse_number("1e400", "f.csv", 3, "x"); }),
-              HasSubstr("f.csv: line 3, column 'x': value '1e400' does not fit a 64-bit float"));
-  EXPECT_THAT(testutil::error_message<DataError>([] { parse_number("nan", "f.csv", 3, "x"); }),
-              HasSubstr("f.csv: line 3, column 'x': expected a finite number, got 'nan' (NaN or Inf)"));
-  EXPECT_NEAR(parse_number("1e-400", "f.csv", 3, "x"), 0.0, 1e-300);
-}
-
-// The text helpers of core/io.h that the readers share; expected values written out by hand.
-TEST(TextHelpers, TrimLowerJoinLinesAndFields) {
-  EXPECT_EQ(trim(" \t a b \r\n\v\f"), "a b");
-  EXPECT_EQ(trim(" \t "), "");
-  EXPECT_EQ(to_lower("EDA_Gsr-1"), "eda_gsr-1");
-  EXPECT_EQ(join({"a", "b", "c"}), "a, b, c");
-  EXPECT_EQ(join({"x", "y"}, "/"), "x/y");
-  EXPECT_EQ(join({}), "");
-  // Blank lines are kept (line numbers match the file); a final line end adds no line.
-  EXPECT_EQ(split_lines("a\r\nb\n\nc"), (std::vector<std::string>{"a", "b", "", "c"}));
-  EXPECT_EQ(split_lines("a\n"), std::vector<std::string>{"a"});
-  EXPECT_TRUE(split_lines("").empty());
-  EXPECT_EQ(split_fields(" 1 ; 2;;x ", ';'), (std::vector<std::string>{"1", "2", "", "x"}));
-  EXPECT_EQ(split_fields("", ','), std::vector<std::string>{""});
-}
-
-TEST(TextHelpers, ReadFileReturnsTheBytesAndNamesAMissingFile) {
-  testutil::TempDir dir;
-  testutil::write_file(dir.file("t.txt"), "a,b\r\n1,2\n");
-  EXPECT_EQ(read_file(dir.file("t.txt")), "a,b\r\n1,2\n");
-  testutil::write_file(dir.file("empty.txt"), "");
-  EXPECT_EQ(read_file(dir.file("empty.txt")), "");
-  EXPECT_THAT(testutil::error_message<DataError>([&] { read_file(dir.file("missing.txt")); }),
-              HasSubstr("missing.txt: cannot open file"));
 }
 
 TEST(CsvValues, FractionalTrialAndEmptySubjectAreRejected) {

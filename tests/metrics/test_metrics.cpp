@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <set>
+
+#include "core/error.h"
 #include "metrics/metrics.h"
 
 using namespace emofuse::metrics;
@@ -86,8 +89,32 @@ TEST(MetricSummary, MeanAndSampleStd) {
 }
 
 TEST(MetricNames, UnknownNameIsAnOptionError) {
-  EXPECT_THROW(check_metric_name("chebychev", "training.monitor"), std::exception);
+  try {
+    check_metric_name("chebychev", "training.monitor");
+    ADD_FAILURE() << "a misspelt metric was accepted";
+  } catch (const emofuse::OptionError& e) {
+    EXPECT_STREQ(e.what(), "option 'training.monitor': unknown metric 'chebychev'; expected loss, chebyshev, clark, "
+                           "canberra, kl, cosine, intersection, accuracy, macro_f1, weighted_f1, uar");
+  }
   EXPECT_NO_THROW(check_metric_name("kl", "training.monitor"));
   EXPECT_TRUE(lower_is_better("clark"));
   EXPECT_FALSE(lower_is_better("intersection"));
+}
+
+// The full lists, in order (the order of every metrics table), each name accepted, and the
+// direction of each: the four distances fall as predictions improve, the rest rise.
+TEST(MetricNames, EveryNameListedAcceptedAndGivenItsDirection) {
+  EXPECT_EQ(distribution_metric_names(),
+            (std::vector<std::string>{"chebyshev", "clark", "canberra", "kl", "cosine", "intersection"}));
+  EXPECT_EQ(classification_metric_names(), (std::vector<std::string>{"accuracy", "macro_f1", "weighted_f1", "uar"}));
+  const std::set<std::string> lower{"chebyshev", "clark", "canberra", "kl", "loss"};
+  std::vector<std::string> all{"loss"};
+  for (const auto* list : {&distribution_metric_names(), &classification_metric_names()}) {
+    all.insert(all.end(), list->begin(), list->end());
+  }
+  ASSERT_EQ(all.size(), 11u);
+  for (const auto& name : all) {
+    EXPECT_NO_THROW(check_metric_name(name, "training.monitor")) << name;
+    EXPECT_EQ(lower_is_better(name), lower.count(name) == 1) << name;
+  }
 }

@@ -302,6 +302,7 @@ TEST(InnerCv, NeverSeesTheOuterTestRows) {
   outer.folds = 5;
   outer.validation_fraction = 0;
   auto folds = protocol::make_folds(all, outer);
+  ASSERT_EQ(folds.size(), 5u);  // the checks below run once per outer fold
   const std::vector<YAML::Node> grid{options("{value: 1}"), options("{value: 2}"), options("{value: 3}")};
   for (size_t f = 0; f < folds.size(); ++f) {
     auto log = std::make_shared<SpyLog>();

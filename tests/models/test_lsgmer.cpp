@@ -152,6 +152,11 @@ TEST(Lsgmer, EvalIsDeterministic) {
   auto batch = make_batch(3);
   EXPECT_TRUE(
       torch::equal(model->forward(batch.inputs).log_probs, model->forward(batch.inputs).log_probs));
+  EXPECT_EQ(model->forward(batch.inputs).log_probs.sizes(), (std::vector<int64_t>{3, kClasses}));
+  // In training mode dropout 0.5 does change the output: eval() is what makes the passes agree.
+  model->train();
+  EXPECT_FALSE(
+      torch::equal(model->forward(batch.inputs).log_probs, model->forward(batch.inputs).log_probs));
 }
 
 TEST(Lsgmer, TrailingPaddingColumnsDoNotChangeTheOutput) {

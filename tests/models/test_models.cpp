@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
+#include <set>
 
 #include "core/error.h"
 #include "data/normalize.h"
@@ -61,73 +63,6 @@ data::Batch batch_of(std::vector<torch::Tensor> inputs, int64_t classes) {
 
 }  // namespace
 
-// ------------------------------------------------------------------------------------------ nn
-TEST(Attention, OneHotScoresSelectTheMatchingValue) {
-  // With identity projections and a huge bias towards key j for query i, the output is value j.
-  nn::MultiheadAttention attention(nn::AttentionOptions(4, 1));
-  torch::NoGradGuard no_grad;
-  for (auto& p : attention->named_parameters()) {
-    // in_proj.weight is [3E, E] (q, k, v blocks), out_proj.weight [E, E]: identity blocks.
-    if (p.key().find("weight") != std::string::npos) p.value().copy_(torch::eye(4).repeat({p.value().size(0) / 4, 1}));
-    else p.value().zero_();
-  }
-  auto q = torch::zeros({1, 2, 4});
-  auto kv = torch::randn({1, 3, 4});
-  auto bias = torch::full({2, 3}, -1e9);
-  bias[0][2] = 0;  // query 0 -> key 2
-  bias[1][0] = 0;  // query 1 -> key 0
-  auto out = attention(q, kv, kv, bias);
-  EXPECT_TRUE(torch::allclose(out[0][0], kv[0][2], 1e-5, 1e-5));
-  EXPECT_TRUE(torch::allclose(out[0][1], kv[0][0], 1e-5, 1e-5));
-}
-
-TEST(Attention, FusedProjectionsEqualSeparateOnes) {
-  // Self-attention (one product with the [3E, E] matrix) and cross-attention with key == value
-  // (two products) must equal the three-product path taken for distinct tensors.
-  nn::MultiheadAttention attention(nn::AttentionOptions(8, 2));
-  attention->eval();
-  auto x = torch::randn({3, 5, 8});
-  auto q = torch::randn({3, 2, 8});
-  EXPECT_TRUE(torch::allclose(attention(x, x, x), attention(x, x.clone(), x.clone()), 1e-6, 1e-6));
-  EXPECT_TRUE(torch::allclose(attention(q, x, x), attention(q, x, x.clone()), 1e-6, 1e-6));
-}
-
-TEST(Transformer, PreNormKeepsTheResidualStreamPostNormNormalisesIt) {
-  // With the attention and feed-forward outputs zeroed, a pre-norm layer is the identity
-  // (x + 0 + 0) while a post-norm layer returns LN(LN(x)) (unit-variance tokens).
-  auto x = 3.0 * torch::randn({2, 5, 8}) + 1.0;
-  for (bool norm_first : {true, false}) {
-    nn::TransformerLayer layer(nn::TransformerLayerOptions(8, 2).feedforward(16).norm_first(norm_first));
-    layer->eval();
-    torch::NoGradGuard no_grad;
-    for (auto& p : layer->named_parameters()) {
-      if (p.key().find("out_proj") != std::string::npos || p.key().find("ff2") != std::string::npos) p.value().zero_();
-    }
-    auto y = layer(x);
-    if (norm_first) {
-      EXPECT_TRUE(torch::allclose(y, x, 1e-6, 1e-6));
-    } else {
-      auto ln = torch::layer_norm(torch::layer_norm(x, {8}), {8});
-      EXPECT_TRUE(torch::allclose(y, ln, 1e-4, 1e-4));
-    }
-  }
-}
-
-TEST(Attention, DropKeyOnlyInTraining) {
-  nn::MultiheadAttention attention(nn::AttentionOptions(8, 2).dropkey(0.5));
-  auto x = torch::randn({2, 5, 8});
-  attention->eval();
-  EXPECT_TRUE(torch::equal(attention(x, x, x), attention(x, x, x)));
-  attention->train();
-  EXPECT_FALSE(torch::equal(attention(x, x, x), attention(x, x, x)));
-}
-
-TEST(Attention, RejectsWrongShapes) {
-  nn::MultiheadAttention attention(nn::AttentionOptions(8, 2));
-  EXPECT_THROW(attention(torch::randn({2, 5, 7}), torch::randn({2, 5, 8}), torch::randn({2, 5, 8})), c10::Error);
-  EXPECT_THROW(nn::MultiheadAttention(nn::AttentionOptions(8, 3)), c10::Error);
-}
-
 // ------------------------------------------------------------------------------------------ baselines
 TEST(Baselines, ShapesAndNormalisedOutputs) {
   auto schema = dmer_schema();
@@ -144,8 +79,20 @@ TEST(Baselines, ShapesAndNormalisedOutputs) {
 }
 
 TEST(Registry, KnowsModelsAndRejectsUnknownOptions) {
-  EXPECT_NO_THROW(find_model("helo"));
-  EXPECT_THROW(find_model("transformer_xl"), OptionError);
+  // Every registered model, in registration order (the prior floor first): each one is found by
+  // its name, and the error for an unknown name lists them all.
+  const std::vector<std::string> expected{"prior",  "mlp_early", "late_fusion", "helo",  "lsgmer", "aa_knn",
+                                          "pt_bayes", "sa_bfgs", "ldllc",       "inner_cv"};
+  std::vector<std::string> names;
+  for (const auto& entry : model_registry()) names.push_back(entry.name);
+  EXPECT_EQ(names, expected);
+  std::string known;
+  for (const auto& name : expected) {
+    EXPECT_EQ(find_model(name).name, name);
+    known += (known.empty() ? "" : ", ") + name;
+  }
+  EXPECT_EQ(testutil::error_message<OptionError>([] { find_model("transformer_xl"); }),
+            "option 'model.name': unknown model 'transformer_xl'; known: " + known);
   EXPECT_THROW(find_model("mlp_early").validate_options(YAML::Load("{hiden: 3}")), OptionError);
   EXPECT_THROW(find_model("helo").validate_options(YAML::Load("{dropkey: 1.5}")), OptionError);
   EXPECT_THROW(find_model("helo").validate_options(YAML::Load("{token_rank: -1}")), OptionError);
@@ -175,19 +122,42 @@ TEST(Helo, ShapesGradientsAndExtras) {
   }
 }
 
+// Each switch runs and changes the computation: with the same seeds for the initial weights and
+// for the dropout and DropKey masks (training mode), the model with the switch predicts otherwise
+// than the defaults, or, for a switch of the loss alone, predicts the same with another loss. A
+// switch that were read but ignored would give the defaults' numbers.
 TEST(Helo, EveryAblationSwitchRuns) {
+  torch::manual_seed(5);
+  const auto batch = batch_of(dmer_inputs(2), 10);
+  auto run = [&](const char* extra) {
+    torch::manual_seed(0);
+    HeloModel model(dmer_schema(), small_helo(extra));
+    torch::manual_seed(1);
+    auto out = model.forward(batch.inputs);
+    auto loss = model.loss(out, batch).total;
+    EXPECT_TRUE(std::isfinite(loss.item<double>())) << extra;
+    loss.backward();
+    return std::make_pair(out.log_probs.detach(), loss.item<double>());
+  };
+  const auto [default_out, default_loss] = run("{}");
+  const std::set<std::string> loss_only{"{correlation: batch}", "{lambda_ot: 0.5}"};
+  int switches = 0;
   for (const char* extra : {"{fusion: concat}", "{ot: none}", "{ot: sinkhorn}", "{ot_align: plan_multiply}",
                             "{label_attention: false}", "{correlation: batch}", "{lambda_ot: 0.5}",
                             "{behavioural_rank: 0}", "{encoder_layers: 0}", "{encoder_hidden: 0}",
                             "{encoder_hidden: 8, behavioural_rank: 0}", "{norm_first: false}",
                             "{label_attention: false, readout: mlp}", "{attention_dropout: 0.5}",
                             "{dropkey_everywhere: true}"}) {
-    HeloModel model(dmer_schema(), small_helo(extra));
-    auto out = model.forward(dmer_inputs(2));
-    auto loss = model.loss(out, batch_of(dmer_inputs(2), 10)).total;
-    EXPECT_TRUE(std::isfinite(loss.item<double>())) << extra;
-    loss.backward();
+    const auto [out, loss] = run(extra);
+    ++switches;
+    if (loss_only.count(extra)) {
+      EXPECT_TRUE(torch::allclose(out, default_out, 1e-5, 1e-5)) << extra << " changes the predictions";
+      EXPECT_GT(std::abs(loss - default_loss), 1e-6) << extra << " leaves the loss as it was";
+    } else {
+      EXPECT_GT((out - default_out).abs().max().item<double>(), 1e-6) << extra << " leaves the predictions as they were";
+    }
   }
+  EXPECT_EQ(switches, 15);
 }
 
 // token_rank r: each token generator ends in K r outputs and one Linear(r, D) shared by the K
@@ -277,6 +247,11 @@ TEST(Helo, EvaluationIsDeterministic) {
   torch::NoGradGuard no_grad;
   auto x = dmer_inputs(3);
   EXPECT_TRUE(torch::equal(model.forward(x).log_probs, model.forward(x).log_probs));  // DropKey off
+  EXPECT_EQ(model.forward(x).log_probs.sizes(), (std::vector<int64_t>{3, 10}));
+  // The same model in training mode does draw masks (dropout, DropKey): it is eval() that makes
+  // the two passes above agree, not a model without randomness.
+  model.train();
+  EXPECT_FALSE(torch::equal(model.forward(x).log_probs, model.forward(x).log_probs));
 }
 
 TEST(Helo, FusedGromovWassersteinPlanMatchesTensorPath) {

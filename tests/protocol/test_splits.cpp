@@ -66,7 +66,9 @@ TEST(Splits, SubjectDependentNeverSharesAClip) {
   o.name = "subject_dependent";
   o.folds = 3;
   auto keys = d.clip_keys();
-  for (const auto& f : make_folds(d, o)) {
+  const auto folds = make_folds(d, o);
+  ASSERT_EQ(folds.size(), 3u);  // the checks below run once per fold
+  for (const auto& f : folds) {
     auto test_clips = values_at(keys, f.test);
     EXPECT_TRUE(disjoint(test_clips, values_at(keys, f.train)));
     EXPECT_TRUE(disjoint(test_clips, values_at(keys, f.validation)));
@@ -80,6 +82,7 @@ TEST(Splits, RandomLeakyIsLabelledAndDoesLeakClips) {
   o.name = "random_leaky";
   o.folds = 4;
   auto folds = make_folds(d, o);
+  ASSERT_EQ(folds.size(), 4u);
   EXPECT_TRUE(is_leaky(protocol_from_name("random_leaky")));
   EXPECT_NE(folds[0].name.find("LEAKY"), std::string::npos);
   // With 5 windows per clip and 4 folds, some clip is on both sides: that is the leak.
@@ -122,7 +125,9 @@ TEST(Splits, PerSubjectLeakyWithoutValidationSplitsFloorEightyTwenty) {
   ProtocolOptions o;
   o.name = "per_subject_leaky";
   o.validation_fraction = 0;
-  for (const auto& fold : make_folds(d, o)) {
+  const auto folds = make_folds(d, o);
+  ASSERT_EQ(folds.size(), 2u);  // one per subject; the sizes below are checked for each
+  for (const auto& fold : folds) {
     EXPECT_EQ(fold.train.numel(), 7);  // int(0.8 * 9) = 7, as the reference's random_split sizes
     EXPECT_EQ(fold.validation.numel(), 0);
     EXPECT_EQ(fold.test.numel(), 2);
@@ -135,6 +140,8 @@ TEST(Splits, PerSubjectLeakyIsSeededAndDoesLeakClips) {
   o.name = "per_subject_leaky";
   o.seed = 3;
   auto a = make_folds(d, o), b = make_folds(d, o);
+  ASSERT_EQ(a.size(), 2u);  // one fold per subject, compared below
+  ASSERT_EQ(b.size(), a.size());
   for (size_t f = 0; f < a.size(); ++f) {
     EXPECT_TRUE(torch::equal(a[f].train, b[f].train));
     EXPECT_TRUE(torch::equal(a[f].validation, b[f].validation));
@@ -182,7 +189,16 @@ TEST(Splits, SameSeedSameFoldsOtherSeedOtherValidation) {
   ProtocolOptions o;
   o.name = "loso";
   auto a = make_folds(d, o), b = make_folds(d, o);
-  EXPECT_TRUE(torch::equal(a[2].validation, b[2].validation));
+  // Six LOSO folds, each the same in both calls: rows, sides and names.
+  ASSERT_EQ(a.size(), 6u);
+  ASSERT_EQ(b.size(), a.size());
+  for (size_t f = 0; f < a.size(); ++f) {
+    EXPECT_EQ(a[f].name, b[f].name);
+    EXPECT_TRUE(torch::equal(a[f].train, b[f].train)) << f;
+    EXPECT_TRUE(torch::equal(a[f].validation, b[f].validation)) << f;
+    EXPECT_TRUE(torch::equal(a[f].test, b[f].test)) << f;
+  }
+  EXPECT_GT(a[2].validation.numel(), 0);  // a validation side to differ below
   o.seed = 7;
   auto c = make_folds(d, o);
   bool any_different = false;

@@ -1,12 +1,12 @@
 // The resolved configuration a run writes (every model option with its default, short floats) and
-// the --set overrides that switch the model of a config file.
+// the --set overrides that switch the model of a config file. short_double_text and
+// with_short_floats themselves are tested in tests/core/test_options.cpp.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <limits>
 #include <map>
 
 #include "core/error.h"
@@ -34,41 +34,6 @@ std::string configs_dir() {
 std::string dump(const YAML::Node& node) { return YAML::Dump(node); }
 
 }  // namespace
-
-// ------------------------------------------------------------------------------------ short floats
-
-TEST(ConfigShortFloats, ShortestTextReadsBackExactly) {
-  EXPECT_EQ(short_double_text(0.2), "0.2");
-  EXPECT_EQ(short_double_text(1e-3), "0.001");    // fixed wins a tie with 1e-03
-  EXPECT_EQ(short_double_text(1e-7), "1.0e-07");  // a point in the mantissa: PyYAML reads a number
-  EXPECT_EQ(short_double_text(1.0), "1");
-  EXPECT_EQ(short_double_text(-2.5), "-2.5");
-  for (double v : {0.1, 0.2, 1.0 / 3.0, 1e-5, 1e-7, 6.02214076e23, 5e-324, std::numeric_limits<double>::max(),
-                   -0.0, 123456789.125}) {
-    const auto text = short_double_text(v);
-    EXPECT_EQ(YAML::Load(text).as<double>(), v) << text;
-  }
-}
-
-TEST(ConfigShortFloats, OnlyDoublesWrittenByYamlCppAreShortened) {
-  YAML::Node y;
-  y["fraction"] = 0.2;  // yaml-cpp stores "0.20000000000000001"
-  y["nested"]["rates"].push_back(1e-5);
-  y["nested"]["rates"].push_back(0.5);
-  y["typed"] = YAML::Load("1e-3");  // as a user wrote it: kept
-  y["count"] = 7;
-  y["label"] = "1.10";
-  ASSERT_EQ(y["fraction"].Scalar(), "0.20000000000000001");
-  const auto s = with_short_floats(y);
-  EXPECT_EQ(s["fraction"].Scalar(), "0.2");
-  EXPECT_EQ(s["nested"]["rates"][0].Scalar(), "1.0e-05");
-  EXPECT_EQ(s["nested"]["rates"][1].Scalar(), "0.5");
-  EXPECT_EQ(s["typed"].Scalar(), "1e-3");
-  EXPECT_EQ(s["count"].Scalar(), "7");
-  EXPECT_EQ(s["label"].Scalar(), "1.10");
-  EXPECT_EQ(y["fraction"].Scalar(), "0.20000000000000001");  // the input is not modified
-  EXPECT_EQ(s["nested"]["rates"][0].as<double>(), 1e-5);
-}
 
 // ------------------------------------------------------------------------------ resolved options
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -243,9 +244,13 @@ TEST(RunFolder, BundleFailingMidwayLeavesTheOldBundleWhole) {
   const auto old_standardizer = testutil::read_file(target + "/standardizer.pt");
   auto other = load_model_bundle(dir.file("b/folds/01_S01/model"));
   ASSERT_NE(testutil::read_file(dir.file("b/folds/01_S01/model/weights.pt")), old_weights);
-  // The extra file is missing, so the save fails after writing new weights and standardiser.
-  EXPECT_ANY_THROW(save_model_bundle(target, other.model_name, other.model_options, other.schema, other.standardizer,
-                                     *other.estimator, {dir.file("no_such_tokenizer.model")}));
+  // The extra file is missing, so the save fails after writing new weights and standardiser: the
+  // copy's own error, naming the missing file.
+  EXPECT_THAT(testutil::error_message<fs::filesystem_error>([&] {
+                save_model_bundle(target, other.model_name, other.model_options, other.schema, other.standardizer,
+                                  *other.estimator, {dir.file("no_such_tokenizer.model")});
+              }),
+              HasSubstr(dir.file("no_such_tokenizer.model")));
   EXPECT_EQ(testutil::read_file(target + "/weights.pt"), old_weights);
   EXPECT_EQ(testutil::read_file(target + "/standardizer.pt"), old_standardizer);
   EXPECT_NO_THROW(load_model_bundle(target));
@@ -367,6 +372,10 @@ TEST(KillNine, ResumeAfterSigkillMatchesAnUninterruptedRun) {
   ASSERT_EQ(run_train(dir.file("reference"), {}, &err), 0) << err;
   const auto reference = without_timings(read_json(root / "reference" / "metrics.json"));
   const auto reference_predictions = testutil::read_file(root / "reference" / "predictions.csv");
+  // The reference scored its three folds: a header and one line per test window, each fold
+  // testing one subject's 6 clips x 3 s = 18 windows. Matching it is then matching real numbers.
+  ASSERT_EQ(reference["folds"].size(), 3u);
+  EXPECT_EQ(std::count(reference_predictions.begin(), reference_predictions.end(), '\n'), 1 + 3 * 18);
   expect_whole_bundles(root / "reference", "reference");
 
   struct KillPoint {

@@ -106,7 +106,13 @@ TEST(Experiment, SameSeedSameMetrics) {
   auto a = run_experiment(config, data, quiet);
   config.run_dir = dir.file("b");
   auto b = run_experiment(config, data, quiet);
-  for (size_t f = 0; f < a.folds.size(); ++f) EXPECT_EQ(a.folds[f].metrics, b.folds[f].metrics);
+  // Both runs trained and scored both folds: equal metrics of no fold would prove nothing.
+  ASSERT_EQ(a.folds.size(), 2u);
+  ASSERT_EQ(b.folds.size(), a.folds.size());
+  for (size_t f = 0; f < a.folds.size(); ++f) {
+    EXPECT_FALSE(a.folds[f].metrics.empty()) << "fold " << f;
+    EXPECT_EQ(a.folds[f].metrics, b.folds[f].metrics);
+  }
 }
 
 // A run killed after an epoch and resumed gives the same final metrics as an uninterrupted one.
@@ -118,6 +124,7 @@ TEST(Experiment, KilledAndResumedRunMatchesUninterrupted) {
   config.model_options = YAML::Load("{d_model: 16, heads: 2, gw_iterations: 2, ipot_iterations: 5}");
   auto data = data::load_data(config.data, config.seed).dataset;
   auto full = run_experiment(config, data, quiet);
+  ASSERT_EQ(full.folds.size(), 2u);  // the comparison below covers both folds
 
   config.run_dir = dir.file("killed");
   int epochs_seen = 0;
@@ -134,6 +141,7 @@ TEST(Experiment, KilledAndResumedRunMatchesUninterrupted) {
   auto resumed = run_experiment(config, data, resume);
   ASSERT_EQ(resumed.folds.size(), full.folds.size());
   for (size_t f = 0; f < full.folds.size(); ++f) {
+    EXPECT_FALSE(full.folds[f].metrics.empty()) << "fold " << f;
     for (const auto& [name, value] : full.folds[f].metrics) {
       EXPECT_NEAR(resumed.folds[f].metrics.at(name), value, 1e-9) << "fold " << f << " " << name;
     }
