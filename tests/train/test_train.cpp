@@ -55,12 +55,12 @@ TEST(Config, OverridesAndValidation) {
 
 TEST(Trainer, LearningRateSchedules) {
   TrainerOptions o;
-  o.epochs(10).schedule("cosine");
+  o.epochs(10).schedule(LrSchedule::kCosine);
   EXPECT_DOUBLE_EQ(o.lr_factor(0), 1.0);
   EXPECT_NEAR(o.lr_factor(5), 0.5, 1e-12);  // cos(pi/2) = 0 -> 0.5
-  o.schedule("step").step_size(3).step_gamma(0.5);
+  o.schedule(LrSchedule::kStep).step_size(3).step_gamma(0.5);
   EXPECT_DOUBLE_EQ(o.lr_factor(7), 0.25);  // floor(7/3) = 2 halvings
-  o.schedule("none").warmup_epochs(2);
+  o.schedule(LrSchedule::kNone).warmup_epochs(2);
   EXPECT_NEAR(o.lr_factor(0), 1.0 / 3.0, 1e-12);
 }
 
@@ -257,7 +257,7 @@ TEST(Config, EarlyStoppingScheduleAndReductionOptions) {
   root["training"]["min_epochs"] = 0;
   root["training"]["smoothing"] = 1;
   auto again = parse_experiment_config(parse_experiment_config(root).to_yaml());
-  EXPECT_EQ(again.training.schedule(), "exponential");
+  EXPECT_EQ(again.training.schedule(), LrSchedule::kExponential);
   EXPECT_DOUBLE_EQ(again.training.decay_gamma(), 0.9);
   EXPECT_EQ(again.training.loss_reduction(), LossReduction::kSum);
   EXPECT_EQ(again.training.min_epochs(), 0);
@@ -286,7 +286,7 @@ TEST(Config, EarlyStoppingScheduleAndReductionOptions) {
 
 TEST(Trainer, ExponentialSchedule) {
   TrainerOptions o;
-  o.epochs(10).schedule("exponential").decay_gamma(0.99);
+  o.epochs(10).schedule(LrSchedule::kExponential).decay_gamma(0.99);
   EXPECT_DOUBLE_EQ(o.lr_factor(0), 1.0);
   EXPECT_NEAR(o.lr_factor(3), 0.99 * 0.99 * 0.99, 1e-15);
   o.warmup_epochs(2);  // the decay starts after the warm-up
@@ -334,7 +334,7 @@ const std::vector<double> kNoisyCurve = {0.1, 1.0, 0.9, 0.8, 0.5, 0.4, 0.3, 0.4,
 TrainerOptions scripted_options(int64_t min_epochs, int64_t smoothing) {
   TrainerOptions o;
   o.epochs(12).batch_size(4).patience(3).min_epochs(min_epochs).smoothing(smoothing).progress(false);
-  o.schedule("exponential").decay_gamma(0.5);
+  o.schedule(LrSchedule::kExponential).decay_gamma(0.5);
   return o;
 }
 
@@ -397,13 +397,13 @@ class BiasOnly : public models::DistributionModule {
   torch::Tensor bias_;
 };
 
-torch::Tensor fit_bias(LossReduction reduction, const std::string& optimizer, double weight_decay) {
+torch::Tensor fit_bias(LossReduction reduction, OptimizerKind optimizer, double weight_decay) {
   const int64_t n = 8;
   auto targets = torch::tensor({0.6, 0.3, 0.1}, torch::kFloat32).expand({n, 3}).contiguous();
   data::MultimodalDataset train({{"x", data::ModalityRole::kPhysiological, {1}}}, {torch::zeros({n, 1})}, targets,
                                 torch::zeros({n}, torch::kInt64), torch::arange(n), {"a", "b", "c"}, "bias");
   TrainerOptions o;
-  o.epochs(5).batch_size(4).schedule("none").grad_clip(0).learning_rate(0.05).optimizer(optimizer);
+  o.epochs(5).batch_size(4).schedule(LrSchedule::kNone).grad_clip(0).learning_rate(0.05).optimizer(optimizer);
   o.weight_decay(weight_decay).loss_reduction(reduction).progress(false);
   models::FitContext context;
   context.seed = 2;
@@ -418,11 +418,11 @@ torch::Tensor fit_bias(LossReduction reduction, const std::string& optimizer, do
 // steps only through epsilon, unless an L2 penalty (Adam's weight_decay) is added to the
 // gradient, whose relative weight the sum divides by the batch size.
 TEST(Trainer, SumReductionUnderAdamDiffersOnlyThroughTheL2Penalty) {
-  auto mean = fit_bias(LossReduction::kMean, "adam", 0);
-  auto sum = fit_bias(LossReduction::kSum, "adam", 0);
+  auto mean = fit_bias(LossReduction::kMean, OptimizerKind::kAdam, 0);
+  auto sum = fit_bias(LossReduction::kSum, OptimizerKind::kAdam, 0);
   EXPECT_GT(mean.abs().max().item<double>(), 0.1);  // it did train
   EXPECT_LT((mean - sum).abs().max().item<double>(), 1e-5);
-  auto mean_l2 = fit_bias(LossReduction::kMean, "adam", 2.0);
-  auto sum_l2 = fit_bias(LossReduction::kSum, "adam", 2.0);
+  auto mean_l2 = fit_bias(LossReduction::kMean, OptimizerKind::kAdam, 2.0);
+  auto sum_l2 = fit_bias(LossReduction::kSum, OptimizerKind::kAdam, 2.0);
   EXPECT_GT((mean_l2 - sum_l2).abs().max().item<double>(), 1e-3);
 }
