@@ -96,4 +96,9 @@ class CliProcess {
 /// Runs `emofuse args...` (a CliProcess) to its end, killing it after `timeout_s` seconds.
 ProcessResult run_cli(const std::vector<std::string>& args, double timeout_s = 120);
 
+/// Thrown from an on_epoch_end callback to stop a fit or a run as a kill would (in-process tests).
+struct SimulatedKill : std::runtime_error {
+  SimulatedKill() : std::runtime_error("killed") {}
+};
+
 }  // namespace emofuse::testutil

@@ -86,6 +86,10 @@ bool OptionReader::has(const std::string& key) const {
   return node_.IsDefined() && node_.IsMap() && node_[key];
 }
 
+void OptionReader::renamed(const std::string& old_key, const std::string& new_key) const {
+  if (has(old_key)) throw OptionError(full(old_key), "renamed to '" + new_key + "'; write " + full(new_key));
+}
+
 void OptionReader::finish() const {
   if (!node_.IsDefined() || !node_.IsMap()) return;
   for (const auto& kv : node_) {

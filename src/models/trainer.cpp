@@ -34,12 +34,15 @@ std::string format_duration(double seconds) {
 
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainerOptions& o,
                                                         std::vector<torch::Tensor> params) {
-  if (o.optimizer() == "adam") {
-    return std::make_unique<torch::optim::Adam>(
-        params, torch::optim::AdamOptions(o.learning_rate()).weight_decay(o.weight_decay()));
+  switch (o.optimizer()) {
+    case OptimizerKind::kAdam:
+      return std::make_unique<torch::optim::Adam>(
+          params, torch::optim::AdamOptions(o.learning_rate()).weight_decay(o.weight_decay()));
+    case OptimizerKind::kAdamW:
+      return std::make_unique<torch::optim::AdamW>(
+          params, torch::optim::AdamWOptions(o.learning_rate()).weight_decay(o.weight_decay()));
   }
-  return std::make_unique<torch::optim::AdamW>(
-      params, torch::optim::AdamWOptions(o.learning_rate()).weight_decay(o.weight_decay()));
+  throw OptionError("training.optimizer", "not a known optimizer");  // unreachable after validate()
 }
 
 // Copies every parameter and buffer (the model's full state) into detached clones.
@@ -172,12 +175,10 @@ CheckpointState read_checkpoint(torch::serialize::InputArchive& archive, torch::
 }  // namespace
 
 LossReduction parse_loss_reduction(const std::string& text, const std::string& field) {
-  if (text == "mean") return LossReduction::kMean;
-  if (text == "sum") return LossReduction::kSum;
-  throw OptionError(field, "expected mean or sum, got '" + text + "'");
+  return parse_choice(text, field, kLossReductions);
 }
 
-std::string to_string(LossReduction reduction) { return reduction == LossReduction::kSum ? "sum" : "mean"; }
+std::string to_string(LossReduction reduction) { return choice_name(reduction, kLossReductions); }
 
 std::vector<double> smoothed_scores(const std::vector<double>& scores, int64_t window) {
   TORCH_CHECK(window >= 1, "smoothed_scores: window must be >= 1, got ", window);
@@ -218,17 +219,14 @@ EpochSelection select_epoch(const std::vector<EpochRecord>& history, const Train
 }
 
 void TrainerOptions::validate() const {
-  require_option(optimizer() == "adam" || optimizer() == "adamw", "training.optimizer",
-                 "expected adam or adamw, got '" + optimizer() + "'");
+  check_choice(optimizer(), "training.optimizer", kOptimizerKinds);
   require_option(learning_rate() > 0 && std::isfinite(learning_rate()), "training.learning_rate", "must be > 0");
   require_option(weight_decay() >= 0, "training.weight_decay", "must be >= 0");
   require_option(epochs() >= 1, "training.epochs", "must be >= 1");
   require_option(batch_size() >= 1, "training.batch_size", "must be >= 1");
   require_option(eval_batch_size() >= 1, "training.eval_batch_size", "must be >= 1");
   require_option(grad_clip() >= 0, "training.grad_clip", "must be >= 0 (0 disables clipping)");
-  require_option(schedule() == "none" || schedule() == "cosine" || schedule() == "step" ||
-                     schedule() == "exponential",
-                 "training.schedule", "expected none, cosine, step or exponential, got '" + schedule() + "'");
+  check_choice(schedule(), "training.schedule", kLrSchedules);
   require_option(warmup_epochs() >= 0 && warmup_epochs() < epochs(), "training.warmup_epochs",
                  "must be in [0, epochs)");
   require_option(step_size() >= 1, "training.step_size", "must be >= 1");
@@ -240,15 +238,23 @@ void TrainerOptions::validate() const {
   require_option(smoothing() >= 1 && smoothing() <= epochs(), "training.smoothing",
                  "must be in [1, epochs] (1 = no smoothing; epochs is " + std::to_string(epochs()) + ")");
   metrics::check_metric_name(monitor(), "training.monitor");
+  check_choice(loss_reduction(), "training.loss_reduction", kLossReductions);
 }
 
 double TrainerOptions::lr_factor(int64_t epoch) const {
   if (epoch < warmup_epochs()) return double(epoch + 1) / double(warmup_epochs() + 1);
   const int64_t e = epoch - warmup_epochs(), span = epochs() - warmup_epochs();
-  if (schedule() == "cosine") return 0.5 * (1.0 + std::cos(M_PI * double(e) / double(span)));
-  if (schedule() == "step") return std::pow(step_gamma(), double(e / step_size()));
-  if (schedule() == "exponential") return std::pow(decay_gamma(), double(e));
-  return 1.0;
+  switch (schedule()) {
+    case LrSchedule::kNone:
+      return 1.0;
+    case LrSchedule::kCosine:
+      return 0.5 * (1.0 + std::cos(M_PI * double(e) / double(span)));
+    case LrSchedule::kStep:
+      return std::pow(step_gamma(), double(e / step_size()));
+    case LrSchedule::kExponential:
+      return std::pow(decay_gamma(), double(e));
+  }
+  throw OptionError("training.schedule", "not a known schedule");  // unreachable after validate()
 }
 
 Trainer::Trainer(TrainerOptions options) : options_(std::move(options)) { options_.validate(); }

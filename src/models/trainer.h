@@ -17,11 +17,13 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <functional>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "core/options.h"
 #include "data/dataset.h"
 #include "models/estimator.h"
 #include "models/module.h"
@@ -33,6 +35,28 @@ enum class LossReduction {
   kMean,  ///< the model's loss as written: a mean over the batch
   kSum,   ///< summed over the batch: the model's (batch-mean) loss times the batch size
 };
+inline constexpr std::array<Choice<LossReduction>, 2> kLossReductions{
+    {{"mean", LossReduction::kMean}, {"sum", LossReduction::kSum}}};
+
+/// The optimizer of TrainerOptions.
+enum class OptimizerKind {
+  kAdam,   ///< "adam": Adam with L2 weight decay added to the gradient
+  kAdamW,  ///< "adamw": decoupled weight decay (Loshchilov & Hutter 2019)
+};
+inline constexpr std::array<Choice<OptimizerKind>, 2> kOptimizerKinds{
+    {{"adam", OptimizerKind::kAdam}, {"adamw", OptimizerKind::kAdamW}}};
+
+/// The learning-rate schedule of TrainerOptions, over epochs after the warm-up.
+enum class LrSchedule {
+  kNone,         ///< "none": constant rate
+  kCosine,       ///< "cosine": to 0 at the last epoch
+  kStep,         ///< "step": times step_gamma every step_size epochs
+  kExponential,  ///< "exponential": times decay_gamma after every epoch
+};
+inline constexpr std::array<Choice<LrSchedule>, 4> kLrSchedules{{{"none", LrSchedule::kNone},
+                                                                 {"cosine", LrSchedule::kCosine},
+                                                                 {"step", LrSchedule::kStep},
+                                                                 {"exponential", LrSchedule::kExponential}}};
 
 /// Parses "mean" or "sum"; throws OptionError naming `field` and the allowed values otherwise.
 LossReduction parse_loss_reduction(const std::string& text, const std::string& field);
@@ -40,8 +64,8 @@ LossReduction parse_loss_reduction(const std::string& text, const std::string& f
 std::string to_string(LossReduction reduction);
 
 struct TrainerOptions {
-  /// "adamw" (decoupled weight decay, Loshchilov & Hutter 2019) or "adam".
-  TORCH_ARG(std::string, optimizer) = "adamw";
+  /// kAdamW (decoupled weight decay, Loshchilov & Hutter 2019) or kAdam.
+  TORCH_ARG(OptimizerKind, optimizer) = OptimizerKind::kAdamW;
   TORCH_ARG(double, learning_rate) = 1e-3;
   TORCH_ARG(double, weight_decay) = 1e-4;
   TORCH_ARG(int64_t, epochs) = 30;
@@ -50,15 +74,15 @@ struct TrainerOptions {
   TORCH_ARG(int64_t, eval_batch_size) = 1024;
   /// Clip the global gradient L2 norm to this value; 0 disables clipping.
   TORCH_ARG(double, grad_clip) = 1.0;
-  /// Learning-rate schedule over epochs: "none", "cosine" (to 0 at the last epoch), "step",
-  /// "exponential".
-  TORCH_ARG(std::string, schedule) = "cosine";
+  /// Learning-rate schedule over epochs: kNone, kCosine (to 0 at the last epoch), kStep,
+  /// kExponential.
+  TORCH_ARG(LrSchedule, schedule) = LrSchedule::kCosine;
   /// Linear warm-up epochs before the schedule (0 = none).
   TORCH_ARG(int64_t, warmup_epochs) = 0;
-  /// "step" schedule: multiply the rate by step_gamma every step_size epochs.
+  /// kStep schedule: multiply the rate by step_gamma every step_size epochs.
   TORCH_ARG(int64_t, step_size) = 10;
   TORCH_ARG(double, step_gamma) = 0.5;
-  /// "exponential" schedule: multiply the rate by decay_gamma after every epoch (HeLo's code: 0.99).
+  /// kExponential schedule: multiply the rate by decay_gamma after every epoch (HeLo's code: 0.99).
   TORCH_ARG(double, decay_gamma) = 0.99;
   /// Stop after this many eligible epochs without improvement of the smoothed `monitor` on
   /// validation (0 = never).

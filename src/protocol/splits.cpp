@@ -1,6 +1,7 @@
 #include "protocol/splits.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -8,21 +9,19 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/options.h"
 
 namespace emofuse::protocol {
 namespace {
 
-const std::vector<std::pair<ProtocolKind, std::string>>& kinds() {
-  static const std::vector<std::pair<ProtocolKind, std::string>> table{
-      {ProtocolKind::kLoso, "loso"},
-      {ProtocolKind::kSubjectKFold, "subject_kfold"},
-      {ProtocolKind::kSubjectDependent, "subject_dependent"},
-      {ProtocolKind::kRandomLeaky, "random_leaky"},
-      {ProtocolKind::kFixed, "fixed"},
-      {ProtocolKind::kKFold, "kfold"},
-      {ProtocolKind::kPerSubjectLeaky, "per_subject_leaky"}};
-  return table;
-}
+// Every protocol by its name in protocol.name.
+constexpr std::array<Choice<ProtocolKind>, 7> kProtocolKinds{{{"loso", ProtocolKind::kLoso},
+                                                              {"subject_kfold", ProtocolKind::kSubjectKFold},
+                                                              {"subject_dependent", ProtocolKind::kSubjectDependent},
+                                                              {"random_leaky", ProtocolKind::kRandomLeaky},
+                                                              {"fixed", ProtocolKind::kFixed},
+                                                              {"kfold", ProtocolKind::kKFold},
+                                                              {"per_subject_leaky", ProtocolKind::kPerSubjectLeaky}}};
 
 torch::Tensor to_index_tensor(const std::vector<int64_t>& v) {
   auto t = torch::tensor(v, torch::kInt64);
@@ -95,21 +94,9 @@ std::vector<Fold> grouped_folds(const torch::Tensor& row_keys,
 
 }  // namespace
 
-std::string protocol_name(ProtocolKind kind) {
-  for (const auto& [k, name] : kinds()) {
-    if (k == kind) return name;
-  }
-  return "?";
-}
+std::string protocol_name(ProtocolKind kind) { return choice_name(kind, kProtocolKinds); }
 
-ProtocolKind protocol_from_name(const std::string& name) {
-  std::string known;
-  for (const auto& [k, n] : kinds()) {
-    if (n == name) return k;
-    known += (known.empty() ? "" : ", ") + n;
-  }
-  throw OptionError("protocol.name", "unknown protocol '" + name + "'; expected one of " + known);
-}
+ProtocolKind protocol_from_name(const std::string& name) { return parse_choice(name, "protocol.name", kProtocolKinds); }
 
 bool is_leaky(ProtocolKind kind) {
   return kind == ProtocolKind::kRandomLeaky || kind == ProtocolKind::kPerSubjectLeaky;

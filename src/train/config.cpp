@@ -175,14 +175,14 @@ ExperimentConfig parse_experiment_config(const YAML::Node& root) {
 
   OptionReader t(r.node("training"), "training");
   auto& o = c.training;
-  o.optimizer(t.get<std::string>("optimizer", o.optimizer()));
+  o.optimizer(t.choice("optimizer", o.optimizer(), models::kOptimizerKinds));
   o.learning_rate(t.get<double>("learning_rate", o.learning_rate()));
   o.weight_decay(t.get<double>("weight_decay", o.weight_decay()));
   o.epochs(t.get<int64_t>("epochs", o.epochs()));
   o.batch_size(t.get<int64_t>("batch_size", o.batch_size()));
   o.eval_batch_size(t.get<int64_t>("eval_batch_size", o.eval_batch_size()));
   o.grad_clip(t.get<double>("grad_clip", o.grad_clip()));
-  o.schedule(t.get<std::string>("schedule", o.schedule()));
+  o.schedule(t.choice("schedule", o.schedule(), models::kLrSchedules));
   o.warmup_epochs(t.get<int64_t>("warmup_epochs", o.warmup_epochs()));
   o.step_size(t.get<int64_t>("step_size", o.step_size()));
   o.step_gamma(t.get<double>("step_gamma", o.step_gamma()));
@@ -192,8 +192,7 @@ ExperimentConfig parse_experiment_config(const YAML::Node& root) {
   o.min_epochs(t.get<int64_t>("min_epochs", std::min(o.min_epochs(), o.epochs())));
   o.smoothing(t.get<int64_t>("smoothing", std::min(o.smoothing(), o.epochs())));
   o.monitor(t.get<std::string>("monitor", o.monitor()));
-  o.loss_reduction(models::parse_loss_reduction(t.get<std::string>("loss_reduction", to_string(o.loss_reduction())),
-                                        "training.loss_reduction"));
+  o.loss_reduction(t.choice("loss_reduction", o.loss_reduction(), models::kLossReductions));
   o.progress(t.get<bool>("progress", o.progress()));
   t.finish();
   o.validate();
@@ -221,14 +220,14 @@ YAML::Node ExperimentConfig::to_yaml() const {
   y["model"]["options"] = models::resolved_model_options(model_name, model_options);  // defaults filled in
   const auto& o = training;
   auto t = y["training"];
-  t["optimizer"] = o.optimizer();
+  t["optimizer"] = choice_name(o.optimizer(), models::kOptimizerKinds);
   t["learning_rate"] = o.learning_rate();
   t["weight_decay"] = o.weight_decay();
   t["epochs"] = o.epochs();
   t["batch_size"] = o.batch_size();
   t["eval_batch_size"] = o.eval_batch_size();
   t["grad_clip"] = o.grad_clip();
-  t["schedule"] = o.schedule();
+  t["schedule"] = choice_name(o.schedule(), models::kLrSchedules);
   t["warmup_epochs"] = o.warmup_epochs();
   t["step_size"] = o.step_size();
   t["step_gamma"] = o.step_gamma();
@@ -237,7 +236,7 @@ YAML::Node ExperimentConfig::to_yaml() const {
   t["min_epochs"] = o.min_epochs();
   t["smoothing"] = o.smoothing();
   t["monitor"] = o.monitor();
-  t["loss_reduction"] = to_string(o.loss_reduction());
+  t["loss_reduction"] = choice_name(o.loss_reduction(), models::kLossReductions);
   t["progress"] = o.progress();
   y["output"]["run_dir"] = run_dir;
   y["output"]["save_models"] = save_models;

@@ -21,7 +21,7 @@ DatasetSchema text_audio_schema() {
 
 YAML::Node small_options() {
   return YAML::Load(
-      "{hidden_dim: 16, embedding_dim: 8, num_heads: 2, vocab_size: 50, dropout: 0.0}");
+      "{d_model: 16, embedding_dim: 8, heads: 2, vocab_size: 50, dropout: 0.0}");
 }
 
 // Token ids [B, kLen] with a different number of pads per row (row 0 fully padded: empty text).
@@ -285,9 +285,9 @@ TEST(LsgmerOptions, ValidatedBeforeBuilding) {
   EXPECT_EQ(option_error(schema, "{ema_decay: 1.0}"),
             "option 'model.options.ema_decay': must be in [0, 1)");
   EXPECT_NE(option_error(schema, "{ema_decay: -0.1}").find("ema_decay"), std::string::npos);
-  EXPECT_NE(option_error(schema, "{hidden_dim: abc}").find("model.options.hidden_dim"),
+  EXPECT_NE(option_error(schema, "{d_model: abc}").find("model.options.d_model"),
             std::string::npos);
-  EXPECT_NE(option_error(schema, "{hidden_dim: 18, num_heads: 4}").find("must divide hidden_dim"),
+  EXPECT_NE(option_error(schema, "{d_model: 18, heads: 4}").find("must divide d_model"),
             std::string::npos);
   EXPECT_NE(option_error(schema, "{apc_temperature: 0}").find("apc_temperature"),
             std::string::npos);

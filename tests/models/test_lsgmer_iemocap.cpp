@@ -75,7 +75,7 @@ TEST(LsgmerIemocap, LeaveOneSessionOutFromTheShippedConfig) {
   root["threads"] = 1;
   root["training"]["epochs"] = 2;
   root["training"]["progress"] = false;
-  root["model"]["options"]["hidden_dim"] = 16;
+  root["model"]["options"]["d_model"] = 16;
   root["output"]["run_dir"] = (dir / "run").string();
   const auto config = train::parse_experiment_config(root);
   EXPECT_EQ(config.model_name, "lsgmer");

@@ -72,7 +72,7 @@ TinyRun train_tiny(const std::string& name, bool features = false, bool audio = 
       "name: tiny\nseed: 0\nthreads: 1\n"
       "data: {format: meld, vocab_size: 40, max_tokens: 16, context_window: 1}\n"
       "protocol: {name: fixed}\n"
-      "model: {name: lsgmer, options: {hidden_dim: 8, embedding_dim: 8, num_heads: 2, "
+      "model: {name: lsgmer, options: {d_model: 8, embedding_dim: 8, heads: 2, "
       "vocab_size: 40, dropout: 0.0, text_input: " + text_input + "}}\n"
       "training: {epochs: 2, batch_size: 4, progress: false, monitor: loss}\n");
   root["data"]["path"] = t.corpus.string();

@@ -30,9 +30,4 @@ inline YAML::Node tiny_experiment_config(const std::string& model, const std::st
   return root;
 }
 
-/// Thrown from RunOptions::on_epoch_end to stop a run as a kill would (in-process tests).
-struct SimulatedKill : std::runtime_error {
-  SimulatedKill() : std::runtime_error("killed") {}
-};
-
 }  // namespace emofuse::testutil

@@ -22,10 +22,14 @@ BaselineOptions BaselineOptions::from_yaml(const YAML::Node& node) {
   o.layers(r.get<int64_t>("layers", o.layers()));
   o.dropout(r.get<double>("dropout", o.dropout()));
   r.finish();
-  require_option(o.hidden() >= 1, "model.options.hidden", "must be >= 1");
-  require_option(o.layers() >= 0, "model.options.layers", "must be >= 0");
-  require_option(o.dropout() >= 0 && o.dropout() < 1, "model.options.dropout", "must be in [0, 1)");
+  o.validate();
   return o;
+}
+
+void BaselineOptions::validate() const {
+  require_option(hidden() >= 1, "model.options.hidden", "must be >= 1");
+  require_option(layers() >= 0, "model.options.layers", "must be >= 0");
+  require_option(dropout() >= 0 && dropout() < 1, "model.options.dropout", "must be in [0, 1)");
 }
 
 YAML::Node BaselineOptions::to_yaml() const {
@@ -37,6 +41,7 @@ YAML::Node BaselineOptions::to_yaml() const {
 }
 
 EarlyFusionMlp::EarlyFusionMlp(const data::DatasetSchema& schema, BaselineOptions o) {
+  o.validate();
   check_float_modalities(schema, "mlp_early");
   int64_t width = 0;
   for (const auto& m : schema.modalities) width += m.numel();
@@ -51,6 +56,7 @@ ModelOutput EarlyFusionMlp::forward(const std::vector<torch::Tensor>& inputs) {
 }
 
 LateFusion::LateFusion(const data::DatasetSchema& schema, BaselineOptions o) {
+  o.validate();
   check_float_modalities(schema, "late_fusion");
   for (const auto& m : schema.modalities) {
     heads_.push_back(register_module("head_" + m.name,

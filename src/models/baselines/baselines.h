@@ -22,6 +22,9 @@ struct BaselineOptions {
   static BaselineOptions from_yaml(const YAML::Node& node);
   /// Every option by its key, as from_yaml reads them.
   YAML::Node to_yaml() const;
+  /// Throws OptionError naming the first invalid option. Called by from_yaml and by the
+  /// constructors of both baselines.
+  void validate() const;
 };
 
 /// Early fusion: [B, sum of modality sizes] -> MLP -> log_softmax [B, C].

@@ -39,11 +39,11 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   o.behavioural_rank(r.get<int64_t>("behavioural_rank", o.behavioural_rank()));
   o.token_rank(r.get<int64_t>("token_rank", o.token_rank()));
   o.channel_tokens(r.get<bool>("channel_tokens", o.channel_tokens()));
-  o.fusion(r.get<std::string>("fusion", o.fusion()));
+  o.fusion(r.choice("fusion", o.fusion(), kFusionKinds));
   o.dropkey(r.get<double>("dropkey", o.dropkey()));
   o.dropkey_everywhere(r.get<bool>("dropkey_everywhere", o.dropkey_everywhere()));
-  o.ot(r.get<std::string>("ot", o.ot()));
-  o.ot_align(r.get<std::string>("ot_align", o.ot_align()));
+  o.ot(r.choice("ot", o.ot(), kOtKinds));
+  o.ot_align(r.choice("ot_align", o.ot_align(), kOtAligns));
   o.ot_threshold(r.get<double>("ot_threshold", o.ot_threshold()));
   o.gw_iterations(r.get<int64_t>("gw_iterations", o.gw_iterations()));
   o.ipot_iterations(r.get<int64_t>("ipot_iterations", o.ipot_iterations()));
@@ -57,11 +57,17 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   o.norm_first(r.get<bool>("norm_first", o.norm_first()));
   o.label_attention(r.get<bool>("label_attention", o.label_attention()));
   o.label_heads(r.get<int64_t>("label_heads", o.label_heads()));
-  o.readout(r.get<std::string>("readout", o.readout()));
+  o.readout(r.choice("readout", o.readout(), kReadoutKinds));
   o.lambda_corr(r.get<double>("lambda_corr", o.lambda_corr()));
-  o.correlation(r.get<std::string>("correlation", o.correlation()));
+  o.correlation(r.choice("correlation", o.correlation(), kCorrelationSources));
   o.lambda_ot(r.get<double>("lambda_ot", o.lambda_ot()));
   r.finish();
+  o.validate();
+  return o;
+}
+
+void HeloOptions::validate() const {
+  const HeloOptions& o = *this;
   const std::string p = "model.options.";
   require_option(o.d_model() >= 1 && o.heads() >= 1 && o.d_model() % o.heads() == 0, p + "d_model",
                  "must be a positive multiple of heads (" + std::to_string(o.heads()) + ")");
@@ -69,13 +75,10 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   require_option(o.encoder_hidden() >= 0, p + "encoder_hidden", "must be >= 0 (0 = linear encoders)");
   require_option(o.behavioural_rank() >= 0, p + "behavioural_rank", "must be >= 0 (0 = full projection)");
   require_option(o.token_rank() >= 0, p + "token_rank", "must be >= 0 (0 = one K x D output layer)");
-  require_option(o.fusion() == "cross_attention" || o.fusion() == "concat", p + "fusion",
-                 "expected cross_attention or concat, got '" + o.fusion() + "'");
+  check_choice(o.fusion(), p + "fusion", kFusionKinds);
   require_option(o.dropkey() >= 0 && o.dropkey() < 1, p + "dropkey", "must be in [0, 1)");
-  require_option(o.ot() == "gw" || o.ot() == "sinkhorn" || o.ot() == "none", p + "ot",
-                 "expected gw, sinkhorn or none, got '" + o.ot() + "'");
-  require_option(o.ot_align() == "barycentric" || o.ot_align() == "plan_multiply", p + "ot_align",
-                 "expected barycentric or plan_multiply, got '" + o.ot_align() + "'");
+  check_choice(o.ot(), p + "ot", kOtKinds);
+  check_choice(o.ot_align(), p + "ot_align", kOtAligns);
   require_option(o.ot_threshold() >= 0 && o.ot_threshold() <= 1, p + "ot_threshold", "must be in [0, 1]");
   require_option(o.gw_iterations() >= 1, p + "gw_iterations", "must be >= 1");
   require_option(o.ipot_iterations() >= 1, p + "ipot_iterations", "must be >= 1");
@@ -90,13 +93,10 @@ HeloOptions HeloOptions::from_yaml(const YAML::Node& node) {
   require_option(o.label_heads() >= 0 && (o.label_heads() == 0 || o.d_model() % o.label_heads() == 0),
                  p + "label_heads",
                  "must be 0 (= heads) or a positive divisor of d_model (" + std::to_string(o.d_model()) + ")");
-  require_option(o.readout() == "per_class" || o.readout() == "mlp", p + "readout",
-                 "expected per_class or mlp, got '" + o.readout() + "'");
+  check_choice(o.readout(), p + "readout", kReadoutKinds);
   require_option(o.lambda_corr() >= 0, p + "lambda_corr", "must be >= 0");
-  require_option(o.correlation() == "dataset" || o.correlation() == "batch", p + "correlation",
-                 "expected dataset or batch, got '" + o.correlation() + "'");
+  check_choice(o.correlation(), p + "correlation", kCorrelationSources);
   require_option(o.lambda_ot() >= 0, p + "lambda_ot", "must be >= 0");
-  return o;
 }
 
 YAML::Node HeloOptions::to_yaml() const {
@@ -109,11 +109,11 @@ YAML::Node HeloOptions::to_yaml() const {
   y["behavioural_rank"] = behavioural_rank();
   y["token_rank"] = token_rank();
   y["channel_tokens"] = channel_tokens();
-  y["fusion"] = fusion();
+  y["fusion"] = choice_name(fusion(), kFusionKinds);
   y["dropkey"] = dropkey();
   y["dropkey_everywhere"] = dropkey_everywhere();
-  y["ot"] = ot();
-  y["ot_align"] = ot_align();
+  y["ot"] = choice_name(ot(), kOtKinds);
+  y["ot_align"] = choice_name(ot_align(), kOtAligns);
   y["ot_threshold"] = ot_threshold();
   y["gw_iterations"] = gw_iterations();
   y["ipot_iterations"] = ipot_iterations();
@@ -127,14 +127,15 @@ YAML::Node HeloOptions::to_yaml() const {
   y["norm_first"] = norm_first();
   y["label_attention"] = label_attention();
   y["label_heads"] = label_heads();
-  y["readout"] = readout();
+  y["readout"] = choice_name(readout(), kReadoutKinds);
   y["lambda_corr"] = lambda_corr();
-  y["correlation"] = correlation();
+  y["correlation"] = choice_name(correlation(), kCorrelationSources);
   y["lambda_ot"] = lambda_ot();
   return y;
 }
 
 HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : options_(std::move(options)) {
+  options_.validate();  // the C++ API gets the same checks as a config file
   const int64_t d = options_.d_model();
   // DropKey of the shared transformer and the label attention (dropkey_everywhere).
   const double shared_dropkey = options_.dropkey_everywhere() ? options_.dropkey() : 0.0;
@@ -160,7 +161,10 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
       if (schema.modalities[m].name == options_.anchor()) anchor_index_ = m;
     }
     if (anchor_index_ < 0) {
-      throw OptionError("model.options.anchor", "'" + options_.anchor() + "' is not a physiological modality");
+      std::string known;
+      for (auto m : physiological) known += (known.empty() ? "" : ", ") + schema.modalities[m].name;
+      throw OptionError("model.options.anchor",
+                        "'" + options_.anchor() + "' is not a physiological modality; expected one of " + known);
     }
   } else {
     anchor_index_ = physiological.front();
@@ -206,19 +210,22 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
 
   // 2. Physiological fusion.
   const int64_t others = static_cast<int64_t>(other_phys_.size());
-  if (options_.fusion() == "cross_attention") {
-    for (int64_t i = 0; i < others; ++i) {
-      const auto& name = schema.modalities[other_phys_[i]].name;
-      cross_attention_.push_back(register_module(
-          "cross_attention_" + name,
-          nn::MultiheadAttention(nn::AttentionOptions(d, options_.heads())
-                                     .dropkey(options_.dropkey())
-                                     .dropout(options_.attention_dropout()))));
-      cross_norms_.push_back(register_module("cross_norm_" + name, torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}))));
-    }
-    phys_tokens_ = others > 0 ? others * tokens_ : tokens_;
-  } else {
-    phys_tokens_ = (1 + others) * tokens_;
+  switch (options_.fusion()) {
+    case FusionKind::kCrossAttention:
+      for (int64_t i = 0; i < others; ++i) {
+        const auto& name = schema.modalities[other_phys_[i]].name;
+        cross_attention_.push_back(register_module(
+            "cross_attention_" + name,
+            nn::MultiheadAttention(nn::AttentionOptions(d, options_.heads())
+                                       .dropkey(options_.dropkey())
+                                       .dropout(options_.attention_dropout()))));
+        cross_norms_.push_back(register_module("cross_norm_" + name, torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}))));
+      }
+      phys_tokens_ = others > 0 ? others * tokens_ : tokens_;
+      break;
+    case FusionKind::kConcat:
+      phys_tokens_ = (1 + others) * tokens_;
+      break;
   }
   if (others > 0) {
     phys_projection = register_module("phys_projection", torch::nn::Linear(d, d));
@@ -234,7 +241,7 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
     }
     behav_encoder = register_module("behavioural_encoder", torch::nn::Linear(width, phys_tokens_ * token_width));
     behav_token_up = token_up("behavioural_token_up");
-    if (options_.ot() != "none") {
+    if (options_.ot() != OtKind::kNone) {
       align_norm = register_module("align_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
     }
   }
@@ -268,7 +275,7 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
                                    .dropkey(shared_dropkey)));
     label_norm = register_module("label_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
   }
-  if (options_.readout() == "mlp") {
+  if (options_.readout() == ReadoutKind::kMlp) {
     // The reference code's classifier over all C tokens at once (two hidden layers of width D).
     readout_mlp = register_module(
         "readout_mlp", nn::Mlp(nn::MlpOptions(num_classes_ * d, num_classes_).hidden(d).layers(2).dropout(0.0)));
@@ -308,43 +315,53 @@ torch::Tensor HeloModel::align_with_ot(const torch::Tensor& phys, const torch::T
   const int64_t b = phys.size(0), n = phys.size(1);
   auto marginal = ot::uniform_marginal(b, n, phys.options());
   torch::Tensor plan, distance;
-  if (options_.ot() == "gw") {
-    // Intra-set cosine costs, thresholded as in the reference code, then entropic GW with an
-    // IPOT inner solver; the plan is held fixed (no gradient through the solver) and the GW
-    // distance carries gradients to both token sets. Without the distance in the loss
-    // (lambda_ot = 0) only the fixed plan is used, so the costs are built without autograd.
-    std::optional<torch::NoGradGuard> no_grad;
-    if (options_.lambda_ot() == 0) no_grad.emplace();
-    // Both streams have n tokens, so their two intra-set costs are computed as one batch [2B, n, n].
-    auto both = torch::cat({phys, behav}, 0);  // [2B, n, D]
-    auto costs = ot::threshold_cost(ot::cosine_cost(both, both), ot::ThresholdCostOptions().fraction(options_.ot_threshold()));
-    auto c1 = costs.narrow(0, 0, b), c2 = costs.narrow(0, b, b);  // [B, n, n] each
-    auto result = ot::entropic_gromov_wasserstein(c1, c2, marginal, marginal,
-                                                  ot::GromovWassersteinOptions()
-                                                      .regularization(options_.ot_lambda())
-                                                      .outer_iterations(options_.gw_iterations())
-                                                      .inner_iterations(options_.ipot_iterations())
-                                                      .compute_distance(options_.lambda_ot() > 0)
-                                                      .check_inputs(false));  // our own marginals
-    plan = result.plan.detach();
-    distance = result.distance;
-  } else {
-    auto cost = ot::cosine_cost(phys, behav);
-    auto result = ot::sinkhorn_log(cost, marginal, marginal,
-                                   ot::SinkhornOptions()
-                                       .epsilon(options_.sinkhorn_epsilon())
-                                       .iterations(options_.sinkhorn_iterations())
-                                       .tolerance(0)
-                                       .differentiable(false));
-    plan = result.plan;
-    if (options_.lambda_ot() > 0) distance = (plan * cost).sum({1, 2});  // <T, C> at the fixed plan
+  switch (options_.ot()) {
+    case OtKind::kGw: {
+      // Intra-set cosine costs, thresholded as in the reference code, then entropic GW with an
+      // IPOT inner solver; the plan is held fixed (no gradient through the solver) and the GW
+      // distance carries gradients to both token sets. Without the distance in the loss
+      // (lambda_ot = 0) only the fixed plan is used, so the costs are built without autograd.
+      std::optional<torch::NoGradGuard> no_grad;
+      if (options_.lambda_ot() == 0) no_grad.emplace();
+      // Both streams have n tokens, so their two intra-set costs are computed as one batch [2B, n, n].
+      auto both = torch::cat({phys, behav}, 0);  // [2B, n, D]
+      auto costs = ot::threshold_cost(ot::cosine_cost(both, both), ot::ThresholdCostOptions().fraction(options_.ot_threshold()));
+      auto c1 = costs.narrow(0, 0, b), c2 = costs.narrow(0, b, b);  // [B, n, n] each
+      auto result = ot::entropic_gromov_wasserstein(c1, c2, marginal, marginal,
+                                                    ot::GromovWassersteinOptions()
+                                                        .regularization(options_.ot_lambda())
+                                                        .outer_iterations(options_.gw_iterations())
+                                                        .inner_iterations(options_.ipot_iterations())
+                                                        .compute_distance(options_.lambda_ot() > 0)
+                                                        .check_inputs(false));  // our own marginals
+      plan = result.plan.detach();
+      distance = result.distance;
+      break;
+    }
+    case OtKind::kSinkhorn: {
+      auto cost = ot::cosine_cost(phys, behav);
+      auto result = ot::sinkhorn_log(cost, marginal, marginal,
+                                     ot::SinkhornOptions()
+                                         .epsilon(options_.sinkhorn_epsilon())
+                                         .iterations(options_.sinkhorn_iterations())
+                                         .tolerance(0)
+                                         .differentiable(false));
+      plan = result.plan;
+      if (options_.lambda_ot() > 0) distance = (plan * cost).sum({1, 2});  // <T, C> at the fixed plan
+      break;
+    }
+    case OtKind::kNone:
+      TORCH_CHECK(false, "helo: align_with_ot called with ot = none");
   }
   out.extras["ot_plan"] = plan;
   if (distance.defined()) out.extras["ot_distance"] = distance;  // only when it enters the loss
-  if (options_.ot_align() == "plan_multiply") {
-    return static_cast<double>(n) * plan.bmm(phys);  // reference code: T [B,n,n] x P [B,n,D]
+  switch (options_.ot_align()) {
+    case OtAlign::kPlanMultiply:
+      return static_cast<double>(n) * plan.bmm(phys);  // reference code: T [B,n,n] x P [B,n,D]
+    case OtAlign::kBarycentric:
+      return align_norm(phys + ot::barycentric_projection(plan, behav));
   }
-  return align_norm(phys + ot::barycentric_projection(plan, behav));
+  throw OptionError("model.options.ot_align", "not a known alignment");  // unreachable after validate()
 }
 
 ModelOutput HeloModel::forward(const std::vector<torch::Tensor>& inputs) {
@@ -365,13 +382,16 @@ ModelOutput HeloModel::forward(const std::vector<torch::Tensor>& inputs) {
     phys = anchor;
   } else {
     std::vector<torch::Tensor> parts;
-    if (options_.fusion() == "cross_attention") {
-      for (size_t i = 0; i < others.size(); ++i) {
-        parts.push_back(cross_norms_[i](anchor + cross_attention_[i](anchor, others[i], others[i])));
-      }
-    } else {
-      parts.push_back(anchor);
-      parts.insert(parts.end(), others.begin(), others.end());
+    switch (options_.fusion()) {
+      case FusionKind::kCrossAttention:
+        for (size_t i = 0; i < others.size(); ++i) {
+          parts.push_back(cross_norms_[i](anchor + cross_attention_[i](anchor, others[i], others[i])));
+        }
+        break;
+      case FusionKind::kConcat:
+        parts.push_back(anchor);
+        parts.insert(parts.end(), others.begin(), others.end());
+        break;
     }
     phys = phys_norm(phys_projection(torch::cat(parts, 1)));  // [B, n, D]
   }
@@ -387,7 +407,7 @@ ModelOutput HeloModel::forward(const std::vector<torch::Tensor>& inputs) {
       if (options_.encoder_hidden() > 0) x = torch::dropout(torch::gelu(x), options_.dropout(), is_training());
     }
     behav = to_tokens(behav_encoder(x), behav_token_up, phys_tokens_);
-    if (options_.ot() != "none") phys = align_with_ot(phys, behav, out);
+    if (options_.ot() != OtKind::kNone) phys = align_with_ot(phys, behav, out);
   }
 
   // 4. Shared encoder on each stream, concatenation, token axis -> C tokens F [B, C, D].
@@ -431,7 +451,7 @@ LossTerms HeloModel::loss(const ModelOutput& output, const data::Batch& batch) {
   auto kl = kl_divergence_loss(output.log_probs, batch.targets);
   LossTerms terms{kl, {{"kl", kl.item<double>()}}};
   if (options_.label_attention() && options_.lambda_corr() > 0) {
-    auto target = options_.correlation() == "batch" ? label_correlation_of(batch.targets) : label_correlation_;
+    auto target = options_.correlation() == CorrelationSource::kBatch ? label_correlation_of(batch.targets) : label_correlation_;
     auto corr = torch::mse_loss(output.extras.at("label_similarity"), target.to(output.log_probs.options()));
     terms.total = terms.total + options_.lambda_corr() * corr;
     terms.parts["corr"] = corr.item<double>();

@@ -25,10 +25,54 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
+
+#include "core/options.h"
 #include "models/module.h"
 #include "nn/layers.h"
 
 namespace emofuse::models {
+
+/// How the physiological token sets are fused (HeloOptions::fusion).
+enum class FusionKind {
+  kCrossAttention,  ///< "cross_attention": anchor queries attend to each other modality (paper)
+  kConcat,          ///< "concat": the token sets concatenated (ablation)
+};
+inline constexpr std::array<Choice<FusionKind>, 2> kFusionKinds{
+    {{"cross_attention", FusionKind::kCrossAttention}, {"concat", FusionKind::kConcat}}};
+
+/// The transport plan between the physiological and behavioural tokens (HeloOptions::ot).
+enum class OtKind {
+  kGw,        ///< "gw": entropic Gromov-Wasserstein on intra-set costs (paper)
+  kSinkhorn,  ///< "sinkhorn": entropic OT on the cross cosine cost
+  kNone,      ///< "none": no alignment (ablation)
+};
+inline constexpr std::array<Choice<OtKind>, 3> kOtKinds{
+    {{"gw", OtKind::kGw}, {"sinkhorn", OtKind::kSinkhorn}, {"none", OtKind::kNone}}};
+
+/// How the plan aligns the physiological tokens (HeloOptions::ot_align).
+enum class OtAlign {
+  kBarycentric,   ///< "barycentric": P' = LN(P + T_rownorm V)
+  kPlanMultiply,  ///< "plan_multiply": P' = n T P (the public reference code)
+};
+inline constexpr std::array<Choice<OtAlign>, 2> kOtAligns{
+    {{"barycentric", OtAlign::kBarycentric}, {"plan_multiply", OtAlign::kPlanMultiply}}};
+
+/// How the C label tokens become C logits (HeloOptions::readout).
+enum class ReadoutKind {
+  kPerClass,  ///< "per_class": logit_c = <H_c, w_c> + b_c
+  kMlp,       ///< "mlp": an MLP over the flattened tokens (the public reference code)
+};
+inline constexpr std::array<Choice<ReadoutKind>, 2> kReadoutKinds{
+    {{"per_class", ReadoutKind::kPerClass}, {"mlp", ReadoutKind::kMlp}}};
+
+/// Where the label correlation matrix R comes from (HeloOptions::correlation).
+enum class CorrelationSource {
+  kDataset,  ///< "dataset": all training targets, computed once
+  kBatch,    ///< "batch": the targets of each batch
+};
+inline constexpr std::array<Choice<CorrelationSource>, 2> kCorrelationSources{
+    {{"dataset", CorrelationSource::kDataset}, {"batch", CorrelationSource::kBatch}}};
 
 struct HeloOptions {
   /// Token width D.
@@ -59,20 +103,20 @@ struct HeloOptions {
   /// shared channel encoder (paper). false: it is flattened and tokenised like any other
   /// modality into anchor_tokens tokens (ablation: does the channel structure help?).
   TORCH_ARG(bool, channel_tokens) = true;
-  /// "cross_attention" (paper) or "concat" (ablation: concatenate the physiological token sets).
-  TORCH_ARG(std::string, fusion) = "cross_attention";
+  /// kCrossAttention (paper) or kConcat (ablation: concatenate the physiological token sets).
+  TORCH_ARG(FusionKind, fusion) = FusionKind::kCrossAttention;
   /// DropKey mask ratio in the physiological cross-attention (training only).
   TORCH_ARG(double, dropkey) = 0.5;
   /// false: DropKey in the physiological cross-attention only (the paper); true: also in the
   /// shared transformer and the label attention (the public reference code masks keys in every
   /// attention block).
   TORCH_ARG(bool, dropkey_everywhere) = false;
-  /// "gw" (entropic Gromov-Wasserstein, paper), "sinkhorn" (entropic OT on the cross cosine cost)
-  /// or "none" (ablation).
-  TORCH_ARG(std::string, ot) = "gw";
-  /// "barycentric" (P + T V, carries behavioural information to physiological positions) or
-  /// "plan_multiply" (P' = n T P, as the public reference code).
-  TORCH_ARG(std::string, ot_align) = "barycentric";
+  /// kGw (entropic Gromov-Wasserstein, paper), kSinkhorn (entropic OT on the cross cosine cost)
+  /// or kNone (ablation).
+  TORCH_ARG(OtKind, ot) = OtKind::kGw;
+  /// kBarycentric (P + T V, carries behavioural information to physiological positions) or
+  /// kPlanMultiply (P' = n T P, as the public reference code).
+  TORCH_ARG(OtAlign, ot_align) = OtAlign::kBarycentric;
   /// GW: cost threshold fraction (cost - (min + f (max - min)), ReLU) of the reference code.
   TORCH_ARG(double, ot_threshold) = 0.1;
   /// GW outer iterations; inner IPOT iterations; regularisation lambda (IPOT beta).
@@ -107,19 +151,23 @@ struct HeloOptions {
   ///                C D -> D -> D -> C with two GELU hidden layers, which can mix classes
   ///                (C D^2 + D^2 + D C weights: 180 k for DMER's C = 10, D = 128).
   /// Without label attention, "mlp" reads the C fused tokens F the same way.
-  TORCH_ARG(std::string, readout) = "per_class";
+  TORCH_ARG(ReadoutKind, readout) = ReadoutKind::kPerClass;
   /// Weight of the correlation-alignment MSE (0 disables it).
   TORCH_ARG(double, lambda_corr) = 1.0;
-  /// "dataset" (R from all training targets, computed once) or "batch" (R from each batch).
-  TORCH_ARG(std::string, correlation) = "dataset";
+  /// kDataset (R from all training targets, computed once) or kBatch (R from each batch).
+  TORCH_ARG(CorrelationSource, correlation) = CorrelationSource::kDataset;
   /// Weight of the OT distance in the loss (0 = not added).
   TORCH_ARG(double, lambda_ot) = 0.0;
 
  public:
-  /// Reads and validates "model.options"; unknown keys and out-of-range values throw OptionError.
+  /// Reads and validates "model.options"; unknown keys, misspelt choices and out-of-range values
+  /// throw OptionError.
   static HeloOptions from_yaml(const YAML::Node& node);
-  /// Every option by its key, as from_yaml reads them.
+  /// Every option by its key, as from_yaml reads them (choices by name).
   YAML::Node to_yaml() const;
+  /// Throws OptionError naming the first invalid option ("model.options.dropkey": must be in
+  /// [0, 1)). Called by from_yaml and by HeloModel's constructor.
+  void validate() const;
 };
 
 class HeloModel : public DistributionModule {

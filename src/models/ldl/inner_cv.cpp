@@ -25,14 +25,10 @@ namespace fs = std::filesystem;
 namespace emofuse::models {
 
 InnerCvCriterion inner_cv_criterion_from_name(const std::string& name, const std::string& option) {
-  if (name == "kl") return InnerCvCriterion::kKl;
-  if (name == "chebyshev") return InnerCvCriterion::kChebyshev;
-  throw OptionError(option, "expected kl or chebyshev, got '" + name + "'");
+  return parse_choice(name, option, kInnerCvCriteria);
 }
 
-std::string inner_cv_criterion_name(InnerCvCriterion criterion) {
-  return criterion == InnerCvCriterion::kKl ? "kl" : "chebyshev";
-}
+std::string inner_cv_criterion_name(InnerCvCriterion criterion) { return choice_name(criterion, kInnerCvCriteria); }
 
 // ------------------------------------------------------------------------------------- options
 

@@ -28,11 +28,13 @@
 #include <torch/torch.h>
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/options.h"
 #include "data/dataset.h"
 #include "models/estimator.h"
 
@@ -45,6 +47,8 @@ enum class InnerCvCriterion {
   kKl,         ///< mean KL(d || p): the maximum-entropy models' own objective, a proper score
   kChebyshev,  ///< mean max_j |d_j - p_j|
 };
+inline constexpr std::array<Choice<InnerCvCriterion>, 2> kInnerCvCriteria{
+    {{"kl", InnerCvCriterion::kKl}, {"chebyshev", InnerCvCriterion::kChebyshev}}};
 
 /// "kl" or "chebyshev"; throws OptionError(option, ...) listing them otherwise.
 InnerCvCriterion inner_cv_criterion_from_name(const std::string& name, const std::string& option);

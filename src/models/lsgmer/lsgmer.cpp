@@ -77,8 +77,8 @@ ModalityEncoderImpl::ModalityEncoderImpl(const ModalityEncoderOptions& options_)
 }
 
 void ModalityEncoderImpl::reset() {
-  const int64_t d = options.hidden_dim();
-  TORCH_CHECK(d >= 2 && d % 2 == 0, "ModalityEncoder: hidden_dim must be even and >= 2, got ", d);
+  const int64_t d = options.d_model();
+  TORCH_CHECK(d >= 2 && d % 2 == 0, "ModalityEncoder: d_model must be even and >= 2, got ", d);
   TORCH_CHECK((options.vocab_size() > 0) != (options.feature_dim() > 0),
               "ModalityEncoder: set exactly one of vocab_size (", options.vocab_size(),
               ") and feature_dim (", options.feature_dim(), ")");
@@ -110,7 +110,7 @@ void ModalityEncoderImpl::reset() {
 }
 
 EncodedModality ModalityEncoderImpl::forward(const torch::Tensor& x) {
-  const int64_t d = options.hidden_dim();
+  const int64_t d = options.d_model();
   EncodedModality out;
   if (options.vocab_size() > 0) {
     TORCH_CHECK(x.dim() == 2 && !x.is_floating_point(),
@@ -213,7 +213,25 @@ torch::Tensor ema_label_update(const torch::Tensor& labels, const torch::Tensor&
 // ---------------------------------------------------------------------------------------------
 // Lsgmer
 
-Lsgmer::Lsgmer(const LsgmerOptions& options) : options_(options) { reset(); }
+void LsgmerOptions::validate() const {
+  const auto name = [](const char* key) { return std::string(kOptionPrefix) + "." + key; };
+  require_option(d_model() >= 2 && d_model() % 2 == 0, name("d_model"),
+                 "must be even and >= 2, got " + std::to_string(d_model()));
+  require_option(heads() >= 1, name("heads"), "must be >= 1");
+  require_option(d_model() % heads() == 0, name("heads"),
+                 "must divide d_model (" + std::to_string(d_model()) + "), got " + std::to_string(heads()));
+  require_option(embedding_dim() >= 1, name("embedding_dim"), "must be >= 1");
+  require_option(vector_tokens() >= 1, name("vector_tokens"), "must be >= 1");
+  require_option(dropout() >= 0 && dropout() < 1, name("dropout"), "must be in [0, 1)");
+  require_option(apc_weight() >= 0, name("apc_weight"), "must be >= 0");
+  require_option(apc_temperature() > 0, name("apc_temperature"), "must be > 0");
+  require_option(ema_decay() >= 0 && ema_decay() < 1, name("ema_decay"), "must be in [0, 1)");
+}
+
+Lsgmer::Lsgmer(const LsgmerOptions& options) : options_(options) {
+  options_.validate();  // the C++ API gets the same checks as a config file
+  reset();
+}
 
 void Lsgmer::reset() {
   const auto& o = options_;
@@ -226,7 +244,7 @@ void Lsgmer::reset() {
   TORCH_CHECK(o.ema_decay() >= 0 && o.ema_decay() < 1, "Lsgmer: ema_decay must be in [0, 1), got ",
               o.ema_decay());
   TORCH_CHECK(o.apc_temperature() > 0, "Lsgmer: apc_temperature must be > 0");
-  const int64_t d = o.hidden_dim();
+  const int64_t d = o.d_model();
   // Label embeddings L [C, D], rows of norm ~1.
   label_embeddings_ = register_parameter(
       "label_embeddings", torch::randn({o.num_classes(), d}) / std::sqrt(static_cast<double>(d)));
@@ -242,7 +260,7 @@ void Lsgmer::reset() {
     text_encoder_ = register_module("text_encoder", ModalityEncoder(eo));
     text_attention_ = register_module(
         "text_attention",
-        LabelAttention(LabelAttentionOptions(d, o.num_heads()).dropout(o.dropout())));
+        LabelAttention(LabelAttentionOptions(d, o.heads()).dropout(o.dropout())));
     ++used;
   }
   if (o.audio_index() >= 0) {
@@ -255,7 +273,7 @@ void Lsgmer::reset() {
                                                              .dropout(o.dropout())));
     audio_attention_ = register_module(
         "audio_attention",
-        LabelAttention(LabelAttentionOptions(d, o.num_heads()).dropout(o.dropout())));
+        LabelAttention(LabelAttentionOptions(d, o.heads()).dropout(o.dropout())));
     ++used;
   }
   fusion_ = register_module("fusion", torch::nn::Linear(used * d, d));
@@ -354,9 +372,11 @@ LsgmerConfig lsgmer_config_from_yaml(const YAML::Node& node) {
   OptionReader r(node, kOptionPrefix);
   LsgmerConfig c;
   auto& o = c.model;
-  o.hidden_dim(r.get<int64_t>("hidden_dim", o.hidden_dim()));
+  r.renamed("hidden_dim", "d_model");
+  r.renamed("num_heads", "heads");
+  o.d_model(r.get<int64_t>("d_model", o.d_model()));
   o.embedding_dim(r.get<int64_t>("embedding_dim", o.embedding_dim()));
-  o.num_heads(r.get<int64_t>("num_heads", o.num_heads()));
+  o.heads(r.get<int64_t>("heads", o.heads()));
   o.vector_tokens(r.get<int64_t>("vector_tokens", o.vector_tokens()));
   o.dropout(r.get<double>("dropout", o.dropout()));
   o.label_enhancement(r.get<bool>("label_enhancement", o.label_enhancement()));
@@ -366,38 +386,20 @@ LsgmerConfig lsgmer_config_from_yaml(const YAML::Node& node) {
   o.label_ema(r.get<bool>("label_ema", o.label_ema()));
   o.ema_decay(r.get<double>("ema_decay", o.ema_decay()));
   c.vocab_size = r.get<int64_t>("vocab_size", c.vocab_size);
-  c.text_input = r.get<std::string>("text_input", c.text_input);
-  c.modalities = r.get<std::string>("modalities", c.modalities);
+  c.text_input = r.choice("text_input", c.text_input, kTextInputs);
+  c.modalities = r.choice("modalities", c.modalities, kModalitySelections);
   r.finish();  // unknown keys
 
-  const auto name = [&](const char* key) { return r.full(key); };
-  require_option(o.hidden_dim() >= 2 && o.hidden_dim() % 2 == 0, name("hidden_dim"),
-                 "must be even and >= 2, got " + std::to_string(o.hidden_dim()));
-  require_option(o.num_heads() >= 1, name("num_heads"), "must be >= 1");
-  require_option(o.hidden_dim() % o.num_heads() == 0, name("num_heads"),
-                 "must divide hidden_dim (" + std::to_string(o.hidden_dim()) + "), got " +
-                     std::to_string(o.num_heads()));
-  require_option(o.embedding_dim() >= 1, name("embedding_dim"), "must be >= 1");
-  require_option(o.vector_tokens() >= 1, name("vector_tokens"), "must be >= 1");
-  require_option(o.dropout() >= 0 && o.dropout() < 1, name("dropout"), "must be in [0, 1)");
-  require_option(c.vocab_size >= 3, name("vocab_size"), "must be >= 3 (<pad>, <unk>, <sep>)");
-  require_option(c.text_input == "tokens" || c.text_input == "features", name("text_input"),
-                 "must be 'tokens' or 'features', got '" + c.text_input + "'");
-  require_option(c.modalities == "auto" || c.modalities == "both" || c.modalities == "text" ||
-                     c.modalities == "audio",
-                 name("modalities"),
-                 "must be auto, both, text or audio, got '" + c.modalities + "'");
-  require_option(o.apc_weight() >= 0, name("apc_weight"), "must be >= 0");
-  require_option(o.apc_temperature() > 0, name("apc_temperature"), "must be > 0");
-  require_option(o.ema_decay() >= 0 && o.ema_decay() < 1, name("ema_decay"), "must be in [0, 1)");
+  o.validate();
+  require_option(c.vocab_size >= 3, r.full("vocab_size"), "must be >= 3 (<pad>, <unk>, <sep>)");
   return c;
 }
 
 YAML::Node LsgmerConfig::to_yaml() const {
   YAML::Node y(YAML::NodeType::Map);
-  y["hidden_dim"] = model.hidden_dim();
+  y["d_model"] = model.d_model();
   y["embedding_dim"] = model.embedding_dim();
-  y["num_heads"] = model.num_heads();
+  y["heads"] = model.heads();
   y["vector_tokens"] = model.vector_tokens();
   y["dropout"] = model.dropout();
   y["label_enhancement"] = model.label_enhancement();
@@ -407,8 +409,8 @@ YAML::Node LsgmerConfig::to_yaml() const {
   y["label_ema"] = model.label_ema();
   y["ema_decay"] = model.ema_decay();
   y["vocab_size"] = vocab_size;
-  y["text_input"] = text_input;
-  y["modalities"] = modalities;
+  y["text_input"] = choice_name(text_input, kTextInputs);
+  y["modalities"] = choice_name(modalities, kModalitySelections);
   return y;
 }
 
@@ -432,17 +434,18 @@ std::shared_ptr<DistributionModule> make_lsgmer(const data::DatasetSchema& schem
     if (role == data::ModalityRole::kAudio && audio_index < 0)
       audio_index = static_cast<int64_t>(m);
   }
-  const auto& use = c.modalities;
-  const bool need_text = use == "both" || use == "text";
-  const bool need_audio = use == "both" || use == "audio";
+  const auto use = c.modalities;
+  const std::string use_name = choice_name(use, kModalitySelections);
+  const bool need_text = use == ModalitySelection::kBoth || use == ModalitySelection::kText;
+  const bool need_audio = use == ModalitySelection::kBoth || use == ModalitySelection::kAudio;
   require_option(!need_text || text_index >= 0, prefix + "modalities",
-                 "'" + use + "' needs a modality with role text; the dataset has: " +
+                 "'" + use_name + "' needs a modality with role text; the dataset has: " +
                      describe_modalities(schema));
   require_option(!need_audio || audio_index >= 0, prefix + "modalities",
-                 "'" + use + "' needs a modality with role audio; the dataset has: " +
+                 "'" + use_name + "' needs a modality with role audio; the dataset has: " +
                      describe_modalities(schema));
-  if (use == "audio") text_index = -1;
-  if (use == "text") audio_index = -1;
+  if (use == ModalitySelection::kAudio) text_index = -1;
+  if (use == ModalitySelection::kText) audio_index = -1;
   require_option(
       text_index >= 0 || audio_index >= 0, prefix + "modalities",
       "no text or audio modality to use; the dataset has: " + describe_modalities(schema));
@@ -459,10 +462,13 @@ std::shared_ptr<DistributionModule> make_lsgmer(const data::DatasetSchema& schem
                        "' must hold one row per utterance ([L] ids or [F] "
                        "features), got " +
                        std::to_string(spec.shape.size()) + " dimensions");
-    if (c.text_input == "tokens") {
-      o.vocab_size(c.vocab_size);
-    } else {
-      o.text_feature_dim(spec.shape[0]);
+    switch (c.text_input) {
+      case TextInput::kTokens:
+        o.vocab_size(c.vocab_size);
+        break;
+      case TextInput::kFeatures:
+        o.text_feature_dim(spec.shape[0]);
+        break;
     }
   }
   if (audio_index >= 0) {

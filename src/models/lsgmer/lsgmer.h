@@ -17,10 +17,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "core/options.h"
 #include "data/dataset.h"
 #include "models/module.h"
 
@@ -74,9 +76,9 @@ struct EncodedModality {
 /// vector per utterance (feature_dim > 0, sequence = false) or a frame sequence (feature_dim > 0,
 /// sequence = true).
 struct ModalityEncoderOptions {
-  explicit ModalityEncoderOptions(int64_t hidden_dim) : hidden_dim_(hidden_dim) {}
+  explicit ModalityEncoderOptions(int64_t d_model) : d_model_(d_model) {}
   /// Output width D (even: the BiGRU has D/2 units per direction).
-  TORCH_ARG(int64_t, hidden_dim);
+  TORCH_ARG(int64_t, d_model);
   /// Token vocabulary (ids [B, L], 0 = padding); 0 = input is float features.
   TORCH_ARG(int64_t, vocab_size) = 0;
   /// Token embedding width E (token input only).
@@ -154,10 +156,11 @@ struct LsgmerOptions {
   TORCH_ARG(bool, audio_sequence) = false;
   /// Token embedding width.
   TORCH_ARG(int64_t, embedding_dim) = 128;
-  /// Model width D (label embeddings are [C, D]).
-  TORCH_ARG(int64_t, hidden_dim) = 128;
+  /// Model width D (label embeddings are [C, D]); even (the BiGRU halves it) and a multiple of
+  /// heads.
+  TORCH_ARG(int64_t, d_model) = 128;
   /// Heads of the label attention.
-  TORCH_ARG(int64_t, num_heads) = 4;
+  TORCH_ARG(int64_t, heads) = 4;
   /// Pseudo-frames for vector inputs (see ModalityEncoderOptions::vector_tokens).
   TORCH_ARG(int64_t, vector_tokens) = 4;
   /// Dropout (encoders, attention weights, fusion).
@@ -174,6 +177,12 @@ struct LsgmerOptions {
   TORCH_ARG(bool, label_ema) = true;
   /// a in L_t = a L_{t-1} + (1 - a) L'_{t-1}; in [0, 1).
   TORCH_ARG(double, ema_decay) = 0.9;
+
+ public:
+  /// Throws OptionError naming the first invalid option among those a config sets
+  /// ("model.options.ema_decay': must be in [0, 1)"). Called by lsgmer_config_from_yaml and by
+  /// Lsgmer's constructor.
+  void validate() const;
 };
 
 /// The LSGMER model. Derives from DistributionModule (a plain torch::nn::Module), so it does not
@@ -215,12 +224,33 @@ class Lsgmer : public DistributionModule {
 /// Prefix of option names in errors ("model.options.ema_decay").
 inline constexpr const char* kOptionPrefix = "model.options";
 
+/// How the text modality is given (LsgmerConfig::text_input).
+enum class TextInput {
+  kTokens,    ///< "tokens": int64 token ids [L]
+  kFeatures,  ///< "features": float vectors [F] (e.g. precomputed embeddings)
+};
+inline constexpr std::array<Choice<TextInput>, 2> kTextInputs{
+    {{"tokens", TextInput::kTokens}, {"features", TextInput::kFeatures}}};
+
+/// Which of the dataset's modalities the model reads (LsgmerConfig::modalities).
+enum class ModalitySelection {
+  kAuto,   ///< "auto": text and audio, whichever the dataset has
+  kBoth,   ///< "both": text and audio, both required
+  kText,   ///< "text": text only
+  kAudio,  ///< "audio": audio only
+};
+inline constexpr std::array<Choice<ModalitySelection>, 4> kModalitySelections{
+    {{"auto", ModalitySelection::kAuto},
+     {"both", ModalitySelection::kBoth},
+     {"text", ModalitySelection::kText},
+     {"audio", ModalitySelection::kAudio}}};
+
 /// What the YAML options say, read and range-checked without a dataset.
 struct LsgmerConfig {
   LsgmerOptions model{2};             ///< num_classes and the input routing are set by make_lsgmer
-  int64_t vocab_size = 4000;          ///< used when text_input = "tokens"
-  std::string text_input = "tokens";  ///< "tokens" (int64 ids) | "features" (float vectors)
-  std::string modalities = "auto";    ///< "auto" | "both" | "text" | "audio"
+  int64_t vocab_size = 4000;          ///< used when text_input = kTokens
+  TextInput text_input = TextInput::kTokens;
+  ModalitySelection modalities = ModalitySelection::kAuto;
   /// Every YAML option by its key, as lsgmer_config_from_yaml reads them (not the routing fields
   /// of `model` that make_lsgmer sets from the dataset).
   YAML::Node to_yaml() const;
@@ -237,8 +267,8 @@ namespace emofuse::models {
 
 /// Builds LSGMER for `schema` from a YAML map of options (null = all defaults). Every key is
 /// validated before anything is built: unknown keys -> OptionError(key, "unknown option; known:
-/// ..."), bad types and ranges -> OptionError naming the key. Keys: hidden_dim (128),
-/// embedding_dim (128), num_heads (4), vector_tokens (4), dropout (0.1), vocab_size (4000; must
+/// ..."), bad types and ranges -> OptionError naming the key. Keys: d_model (128),
+/// embedding_dim (128), heads (4), vector_tokens (4), dropout (0.1), vocab_size (4000; must
 /// cover the tokenizer), text_input ("tokens" | "features"), modalities ("auto" | "both" |
 /// "text" | "audio"), label_enhancement (true), apc (true), apc_weight (0.5),
 /// apc_temperature (1.0), label_ema (true), ema_decay (0.9).

@@ -11,6 +11,7 @@
 #include "core/io.h"
 #include "core/options.h"
 #include "data/meld.h"
+#include "models/lsgmer/lsgmer.h"
 #include "text/tokenizer.h"
 #include "models/bundle.h"
 
@@ -87,7 +88,10 @@ TextPredictions text_predict(const std::string& bundle_dir, const std::string& t
   const auto& spec = schema.modalities[0];
   const YAML::Node text_input =
       bundle.model_options.IsMap() ? bundle.model_options["text_input"] : YAML::Node();
-  if (spec.shape.size() != 1 || (text_input && text_input.as<std::string>() != "tokens")) {
+  const bool tokens =
+      !text_input || parse_choice(text_input.as<std::string>(), yaml_path + ": model.options.text_input",
+                                  kTextInputs) == TextInput::kTokens;
+  if (spec.shape.size() != 1 || !tokens) {
     throw DataError(yaml_path, "field 'model.options.text_input'",
                     "the model reads precomputed text features, not token ids; it cannot label "
                     "raw utterances");
