@@ -18,7 +18,9 @@
 using Clock = std::chrono::steady_clock;
 using namespace emofuse;
 
-static double seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+static double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
 static double matmul_gflops() {
   auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
@@ -38,9 +40,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "option %s needs a value\n", argv[i]);
       return 2;
     }
-    if (!std::strcmp(argv[i], "--ot")) ot = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--options")) extra = argv[i + 1];
+    if (!std::strcmp(argv[i], "--ot"))
+      ot = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--steps"))
+      steps = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--options"))
+      extra = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown option %s (use --ot gw|sinkhorn|none, --steps N, --options YAML)\n", argv[i]);
       return 2;
@@ -67,7 +72,8 @@ int main(int argc, char** argv) {
                                       torch::randn({b, 768})};
   };
   std::printf("HeLo benchmark (ot=%s, options %s), BLAS %s\n", ot.c_str(), extra.c_str(), blas_library_name().c_str());
-  std::printf("%-8s %-14s %-18s %-16s %-16s\n", "threads", "matmul GFLOP/s", "train samples/s", "infer-1 median", "infer-1 p99");
+  std::printf("%-8s %-14s %-18s %-16s %-16s\n", "threads", "matmul GFLOP/s", "train samples/s", "infer-1 median",
+              "infer-1 p99");
   for (int threads : {1, 2}) {
     set_thread_count(threads);
     torch::manual_seed(0);

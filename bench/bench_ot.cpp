@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   ensure_passive_omp_wait(argv);
   int threads = 1;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
+    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc)
+      threads = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr, "unknown option %s (use --threads N)\n", argv[i]);
       return 2;

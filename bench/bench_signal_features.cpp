@@ -61,7 +61,10 @@ int main(int argc, char** argv) {
 
   // ---- simulated signals (not timed)
   std::vector<double> scr_onsets, scr_amps;
-  for (double t = 3; t + 5 < seconds; t += 15) { scr_onsets.push_back(t); scr_amps.push_back(0.4); }
+  for (double t = 3; t + 5 < seconds; t += 15) {
+    scr_onsets.push_back(t);
+    scr_amps.push_back(0.4);
+  }
   const auto eda4 = es::eda_simulate(seconds, 4, 2.0, scr_onsets, scr_amps, 0.002, 1).signal;
   const auto eda700 = es::eda_simulate(seconds, 700, 3.0, scr_onsets, scr_amps, 0.002, 2).signal;
   const auto bvp = es::ppg_simulate(seconds, 64, 75, 0.02, 3).signal;
@@ -72,8 +75,10 @@ int main(int argc, char** argv) {
   const auto resp = es::rsp_simulate(seconds, 700, 15, 5, 0.05, 5).signal;
   const std::size_t n32 = static_cast<std::size_t>(seconds * 32), n4 = static_cast<std::size_t>(seconds * 4);
   const std::size_t n700 = static_cast<std::size_t>(seconds * 700);
-  const auto wx = noise_channel(n32, 0.0, 0.05, 6), wy = noise_channel(n32, 0.0, 0.05, 7), wz = noise_channel(n32, 1.0, 0.05, 8);
-  const auto cx = noise_channel(n700, 0.0, 0.05, 9), cy = noise_channel(n700, 0.0, 0.05, 10), cz = noise_channel(n700, 1.0, 0.05, 11);
+  const auto wx = noise_channel(n32, 0.0, 0.05, 6), wy = noise_channel(n32, 0.0, 0.05, 7),
+             wz = noise_channel(n32, 1.0, 0.05, 8);
+  const auto cx = noise_channel(n700, 0.0, 0.05, 9), cy = noise_channel(n700, 0.0, 0.05, 10),
+             cz = noise_channel(n700, 1.0, 0.05, 11);
   const auto temp4 = noise_channel(n4, 33.0, 0.05, 12), temp700 = noise_channel(n700, 34.0, 0.05, 13);
 
   std::size_t rows = 0, features = 0;
@@ -86,7 +91,9 @@ int main(int argc, char** argv) {
     const auto chest_temp = es::signal_resample(temp700, 700, 32);
     rows = 0;
     for (double t = 0; t + 5 <= seconds; t += 1) {
-      auto r = [&](double fs) { return std::make_pair(static_cast<std::size_t>(t * fs), static_cast<std::size_t>((t + 5) * fs)); };
+      auto r = [&](double fs) {
+        return std::make_pair(static_cast<std::size_t>(t * fs), static_cast<std::size_t>((t + 5) * fs));
+      };
       auto ctx = [&](double fs) {
         const double c0 = std::max(0.0, t + 2.5 - 30), c1 = std::min(seconds, t + 2.5 + 30);
         return std::make_pair(static_cast<std::size_t>(c0 * fs), static_cast<std::size_t>(c1 * fs));
@@ -106,8 +113,10 @@ int main(int argc, char** argv) {
       ++rows;
     }
   });
-  std::printf("in-memory WESAD features: %.0f s of E4 + RespiBAN signals, %zu windows x %zu features: "
-              "%.3f s -> real-time factor %.0fx\n", seconds, rows, features, in_memory, seconds / in_memory);
+  std::printf(
+      "in-memory WESAD features: %.0f s of E4 + RespiBAN signals, %zu windows x %zu features: "
+      "%.3f s -> real-time factor %.0fx\n",
+      seconds, rows, features, in_memory, seconds / in_memory);
 
   // ---- end to end from files
   const std::filesystem::path root = std::filesystem::temp_directory_path() / "emofuse_bench_wesad";
@@ -116,12 +125,11 @@ int main(int argc, char** argv) {
   es::wesad_write_fixture(root.string(), 1, condition_s, 7);
   const double recording_s = 4 * condition_s + 70.0;
   std::size_t table_rows = 0;
-  const double end_to_end = best_of_3([&] {
-    table_rows = es::extract_wesad_features(root.string(), {}).size();
-  });
-  std::printf("extract_wesad_features from files: %.0f s recording (%.0f s labelled), %zu windows: "
-              "%.3f s -> real-time factor %.0fx\n", recording_s, 4 * condition_s, table_rows, end_to_end,
-              recording_s / end_to_end);
+  const double end_to_end = best_of_3([&] { table_rows = es::extract_wesad_features(root.string(), {}).size(); });
+  std::printf(
+      "extract_wesad_features from files: %.0f s recording (%.0f s labelled), %zu windows: "
+      "%.3f s -> real-time factor %.0fx\n",
+      recording_s, 4 * condition_s, table_rows, end_to_end, recording_s / end_to_end);
   std::filesystem::remove_all(root);
 
   // ---- EEG differential entropy, DMER layout
@@ -133,7 +141,9 @@ int main(int argc, char** argv) {
   }
   std::size_t eeg_rows = 0;
   const double eeg_time = best_of_3([&] { eeg_rows = es::eeg_differential_entropy(eeg, names, 128).rows.size(); });
-  std::printf("EEG differential entropy: 18 channels x 5 bands at 128 Hz, %.0f s, %zu windows: "
-              "%.3f s -> real-time factor %.0fx\n", seconds, eeg_rows, eeg_time, seconds / eeg_time);
+  std::printf(
+      "EEG differential entropy: 18 channels x 5 bands at 128 Hz, %.0f s, %zu windows: "
+      "%.3f s -> real-time factor %.0fx\n",
+      seconds, eeg_rows, eeg_time, seconds / eeg_time);
   return 0;
 }

@@ -8,8 +8,8 @@
 
 #include "data/normalize.h"
 #include "data/synthetic.h"
-#include "models/registry.h"
 #include "models/bundle.h"
+#include "models/registry.h"
 
 namespace emofuse::fuzz {
 

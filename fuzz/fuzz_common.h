@@ -94,8 +94,7 @@ inline std::vector<std::string_view> split_parts(const uint8_t* data, size_t siz
 
 /// Writes part k of the input to dir/names[k]; parts beyond names are ignored, names beyond the
 /// parts are not written (the file is missing).
-inline void write_parts(const fs::path& dir, const std::vector<std::string>& names, const uint8_t* data,
-                        size_t size) {
+inline void write_parts(const fs::path& dir, const std::vector<std::string>& names, const uint8_t* data, size_t size) {
   const auto parts = split_parts(data, size);
   for (size_t k = 0; k < names.size() && k < parts.size(); ++k) write_bytes(dir / names[k], parts[k]);
 }
@@ -127,8 +126,8 @@ int run_reader(F&& read) {
     // The intended path: a message naming the file and the field.
   } catch (const std::exception& e) {
     if (strict()) {
-      std::fprintf(stderr, "emofuse fuzz: exception that is not an emofuse::Error (%s): %s\n",
-                   typeid(e).name(), e.what());
+      std::fprintf(stderr, "emofuse fuzz: exception that is not an emofuse::Error (%s): %s\n", typeid(e).name(),
+                   e.what());
       std::abort();
     }
   }

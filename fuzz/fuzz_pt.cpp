@@ -9,7 +9,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fz::write_bytes(path, std::string_view(reinterpret_cast<const char*>(data), size));
     emofuse::text::read_pt_tensor(path.string());
   });
-  return fz::run_reader([&] {
-    emofuse::text::read_pt_matrix((fz::scratch_dir() / "features.pt").string());
-  });
+  return fz::run_reader([&] { emofuse::text::read_pt_matrix((fz::scratch_dir() / "features.pt").string()); });
 }

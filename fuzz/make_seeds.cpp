@@ -135,8 +135,7 @@ int main(int argc, char** argv) {
     const auto yaml = read_all(dir / "model.yaml");
     put(corpus / "fuzz_bundle" / "model.yaml", yaml);
     put(corpus / "fuzz_bundle" / "no-schema.yaml", yaml.substr(0, yaml.find("schema:")));
-    put(corpus / "fuzz_bundle" / "other-model.yaml",
-        std::regex_replace(yaml, std::regex("mlp_early"), "late_fusion"));
+    put(corpus / "fuzz_bundle" / "other-model.yaml", std::regex_replace(yaml, std::regex("mlp_early"), "late_fusion"));
   }
   std::cout << "seeds written to " << corpus << "\n";
   return 0;

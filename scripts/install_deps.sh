@@ -14,6 +14,7 @@ packages=(
   libsentencepiece-dev libsndfile1-dev  # text and audio (audio also uses libfftw3-dev, below)
   libfftw3-dev libliquid-dev  # signal processing
   clang-14 libclang-rt-14-dev # the ASan+UBSan build and the libFuzzer targets (docs/robustness.md)
+  clang-format-14         # scripts/format.sh (.clang-format), checked in CI
   libboost-math-dev       # distributions for the paired statistics (Wilcoxon signed-rank, metrics/)
 )
 

@@ -1,11 +1,11 @@
 #include "test_util.h"
 
-#include <gtest/gtest.h>
-#include <torch/torch.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -62,7 +62,9 @@ data::MultimodalDataset tiny_cohort(int64_t subjects, int64_t clips, int64_t sec
   return data::make_synthetic_cohort(o).dataset;
 }
 
-void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -144,8 +146,12 @@ int CliProcess::wait() {
   return WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
 }
 
-std::string CliProcess::out() const { return read_file(capture_.file("stdout")); }
-std::string CliProcess::err() const { return read_file(capture_.file("stderr")); }
+std::string CliProcess::out() const {
+  return read_file(capture_.file("stdout"));
+}
+std::string CliProcess::err() const {
+  return read_file(capture_.file("stderr"));
+}
 
 ProcessResult run_cli(const std::vector<std::string>& args, double timeout_s) {
   CliProcess process(args);

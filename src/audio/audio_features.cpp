@@ -30,8 +30,7 @@ int64_t samples_of_ms(double ms, int sampling_rate) {
 
 void check_signal(const AudioSignal& signal, const char* where) {
   if (signal.sampling_rate <= 0) {
-    throw Error(std::string(where) + ": sampling_rate must be > 0, got " +
-                std::to_string(signal.sampling_rate));
+    throw Error(std::string(where) + ": sampling_rate must be > 0, got " + std::to_string(signal.sampling_rate));
   }
   if (signal.samples.empty()) throw Error(std::string(where) + ": empty signal");
 }
@@ -41,8 +40,12 @@ inline double sample_at(const AudioSignal& s, int64_t i) {
   return (i >= 0 && i < static_cast<int64_t>(s.samples.size())) ? s.samples[i] : 0.0;
 }
 
-double hz_to_mel(double hz) { return 2595.0 * std::log10(1.0 + hz / 700.0); }
-double mel_to_hz(double mel) { return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0); }
+double hz_to_mel(double hz) {
+  return 2595.0 * std::log10(1.0 + hz / 700.0);
+}
+double mel_to_hz(double mel) {
+  return 700.0 * (std::pow(10.0, mel / 2595.0) - 1.0);
+}
 
 // Power spectra |X_k|^2 of every Hann-windowed frame, [T][n_fft / 2 + 1].
 FrameMatrix power_spectra(const AudioSignal& signal, const AudioFeatureOptions& o, int& n_fft) {
@@ -66,8 +69,7 @@ FrameMatrix power_spectra(const AudioSignal& signal, const AudioFeatureOptions& 
     std::fill(in, in + n_fft, 0.0);
     for (int64_t j = 0; j < frame; ++j) in[j] = sample_at(signal, t * hop + j) * window[j];
     fftw_execute(plan);
-    for (int k = 0; k <= n_fft / 2; ++k)
-      spectra[t][k] = out[k][0] * out[k][0] + out[k][1] * out[k][1];
+    for (int k = 0; k <= n_fft / 2; ++k) spectra[t][k] = out[k][0] * out[k][0] + out[k][1] * out[k][1];
   }
   {
     std::lock_guard<std::mutex> lock(fftw_planner_mutex());
@@ -83,9 +85,8 @@ FrameMatrix mel_filterbank(int sampling_rate, int n_fft, const AudioFeatureOptio
   const double nyquist = sampling_rate / 2.0;
   const double fmax = o.fmax_hz > 0 ? o.fmax_hz : nyquist;
   if (fmax > nyquist + 1e-9 || o.fmin_hz >= fmax) {
-    throw OptionError("fmax_hz", "mel range [" + std::to_string(o.fmin_hz) + ", " +
-                                     std::to_string(fmax) + "] Hz must lie within [0, " +
-                                     std::to_string(nyquist) + "] (Nyquist)");
+    throw OptionError("fmax_hz", "mel range [" + std::to_string(o.fmin_hz) + ", " + std::to_string(fmax) +
+                                     "] Hz must lie within [0, " + std::to_string(nyquist) + "] (Nyquist)");
   }
   const double mel_lo = hz_to_mel(o.fmin_hz), mel_hi = hz_to_mel(fmax);
   std::vector<double> edges(o.n_mels + 2);
@@ -132,8 +133,7 @@ void AudioFeatureOptions::validate(const std::string& prefix) const {
   require_option(pitch_fmin_hz > 0 && pitch_fmax_hz > pitch_fmin_hz, prefix + "pitch_fmin_hz",
                  "need 0 < pitch_fmin_hz < pitch_fmax_hz");
   require_option(pitch_window_ms > 0, prefix + "pitch_window_ms", "must be > 0");
-  require_option(yin_threshold > 0 && yin_threshold < 1, prefix + "yin_threshold",
-                 "must be in (0, 1)");
+  require_option(yin_threshold > 0 && yin_threshold < 1, prefix + "yin_threshold", "must be in (0, 1)");
 }
 
 namespace {
@@ -156,13 +156,14 @@ void reject_truncated_wav(const std::string& path) {
   for (uint64_t offset = 12; offset + 8 <= file_size;) {
     unsigned char chunk[8];
     if (!read_at(offset, reinterpret_cast<char*>(chunk), 8)) return;
-    const uint64_t size = uint64_t{chunk[4]} | uint64_t{chunk[5]} << 8 | uint64_t{chunk[6]} << 16 |
-                          uint64_t{chunk[7]} << 24;
+    const uint64_t size =
+        uint64_t{chunk[4]} | uint64_t{chunk[5]} << 8 | uint64_t{chunk[6]} << 16 | uint64_t{chunk[7]} << 24;
     if (std::string(reinterpret_cast<char*>(chunk), 4) == "data") {
       const uint64_t held = file_size - offset - 8;
       if (size != 0 && size != 0xFFFFFFFFu && size > held) {
-        throw DataError(path, "chunk 'data'", "declares " + std::to_string(size) + " bytes of audio, the file holds " +
-                                                  std::to_string(held) + " (truncated file)");
+        throw DataError(path, "chunk 'data'",
+                        "declares " + std::to_string(size) + " bytes of audio, the file holds " + std::to_string(held) +
+                            " (truncated file)");
       }
       return;
     }
@@ -176,8 +177,7 @@ AudioSignal audio_read(const std::string& path) {
   reject_truncated_wav(path);
   SF_INFO info{};
   // Closed on every path, exceptions included.
-  const std::unique_ptr<SNDFILE, int (*)(SNDFILE*)> file(sf_open(path.c_str(), SFM_READ, &info),
-                                                         &sf_close);
+  const std::unique_ptr<SNDFILE, int (*)(SNDFILE*)> file(sf_open(path.c_str(), SFM_READ, &info), &sf_close);
   if (!file) throw DataError(path, "", std::string("cannot read audio: ") + sf_strerror(nullptr));
   // A corrupt header can claim any rate; the frame, window and pitch-lag sizes grow with it (YIN's
   // cost with its square), so an absurd rate would make feature extraction run for hours.
@@ -215,8 +215,7 @@ void audio_write(const std::string& path, const AudioSignal& signal) {
   info.format = (flac ? SF_FORMAT_FLAC : SF_FORMAT_WAV) | SF_FORMAT_PCM_16;
   SNDFILE* file = sf_open(path.c_str(), SFM_WRITE, &info);
   if (!file) throw Error(path + ": cannot write audio: " + sf_strerror(nullptr));
-  const auto written =
-      sf_writef_float(file, signal.samples.data(), static_cast<sf_count_t>(signal.samples.size()));
+  const auto written = sf_writef_float(file, signal.samples.data(), static_cast<sf_count_t>(signal.samples.size()));
   sf_close(file);
   if (written != static_cast<sf_count_t>(signal.samples.size())) {
     throw Error(path + ": short write");
@@ -294,13 +293,11 @@ std::vector<double> audio_pitch_yin(const AudioSignal& signal, const AudioFeatur
   check_signal(signal, "audio_pitch_yin");
   const int sr = signal.sampling_rate;
   if (options.pitch_fmax_hz >= sr / 2.0) {
-    throw OptionError("pitch_fmax_hz",
-                      "must be below Nyquist (" + std::to_string(sr / 2.0) + " Hz)");
+    throw OptionError("pitch_fmax_hz", "must be below Nyquist (" + std::to_string(sr / 2.0) + " Hz)");
   }
   const int64_t hop = samples_of_ms(options.hop_ms, sr);
   const int64_t window = samples_of_ms(options.pitch_window_ms, sr);  // W
-  const int64_t tau_min =
-      std::max<int64_t>(2, static_cast<int64_t>(std::floor(sr / options.pitch_fmax_hz)));
+  const int64_t tau_min = std::max<int64_t>(2, static_cast<int64_t>(std::floor(sr / options.pitch_fmax_hz)));
   const int64_t tau_max = static_cast<int64_t>(std::ceil(sr / options.pitch_fmin_hz));
   const auto energy = audio_energy_db(signal, options);
   const int64_t frames = static_cast<int64_t>(energy.size());
@@ -309,8 +306,7 @@ std::vector<double> audio_pitch_yin(const AudioSignal& signal, const AudioFeatur
   std::vector<double> x(window + tau_max + 2);
   for (int64_t t = 0; t < frames; ++t) {
     if (energy[t] < options.silence_db) continue;  // silent frame: unvoiced
-    for (size_t j = 0; j < x.size(); ++j)
-      x[j] = sample_at(signal, t * hop + static_cast<int64_t>(j));
+    for (size_t j = 0; j < x.size(); ++j) x[j] = sample_at(signal, t * hop + static_cast<int64_t>(j));
     // Step 2, difference function d(tau) = sum_{j < W} (x_j - x_{j+tau})^2.
     for (int64_t tau = 1; tau <= tau_max + 1; ++tau) {
       double d = 0.0;
@@ -360,15 +356,13 @@ std::vector<std::string> audio_feature_names(const AudioFeatureOptions& options)
     names.push_back(std::string(buf) + "_mean");
     names.push_back(std::string(buf) + "_std");
   }
-  for (const char* n :
-       {"pitch_mean_hz", "pitch_std_hz", "voiced_fraction", "energy_db_mean", "energy_db_std"}) {
+  for (const char* n : {"pitch_mean_hz", "pitch_std_hz", "voiced_fraction", "energy_db_mean", "energy_db_std"}) {
     names.push_back(n);
   }
   return names;
 }
 
-std::vector<double> audio_utterance_features(const AudioSignal& signal,
-                                             const AudioFeatureOptions& options) {
+std::vector<double> audio_utterance_features(const AudioSignal& signal, const AudioFeatureOptions& options) {
   const auto logmel = audio_logmel(signal, options);
   const auto mfcc = mfcc_from_logmel(logmel, options);
   const auto pitch = audio_pitch_yin(signal, options);

@@ -18,9 +18,7 @@ namespace emofuse::audio {
 struct AudioSignal {
   std::vector<float> samples;
   int sampling_rate = 0;  ///< Hz
-  double duration_s() const {
-    return sampling_rate > 0 ? static_cast<double>(samples.size()) / sampling_rate : 0.0;
-  }
+  double duration_s() const { return sampling_rate > 0 ? static_cast<double>(samples.size()) / sampling_rate : 0.0; }
 };
 
 /// Frame-wise features: values[t][k].
@@ -70,7 +68,6 @@ std::vector<std::string> audio_feature_names(const AudioFeatureOptions& options)
 /// Utterance statistics: mean and (population) std over frames of every log-mel and MFCC
 /// coefficient, pitch mean/std over voiced frames (0 when none) and the voiced fraction, and
 /// energy mean/std. Length 2 n_mels + 2 n_mfcc + 5.
-std::vector<double> audio_utterance_features(const AudioSignal& signal,
-                                             const AudioFeatureOptions& options);
+std::vector<double> audio_utterance_features(const AudioSignal& signal, const AudioFeatureOptions& options);
 
 }  // namespace emofuse::audio

@@ -66,7 +66,9 @@ void add_threads_option(CLI::App* command, int& threads) {
       ->capture_default_str();
 }
 
-CLI::Validator thread_count_range() { return CLI::Range(0, max_thread_count()); }
+CLI::Validator thread_count_range() {
+  return CLI::Range(0, max_thread_count());
+}
 
 // ------------------------------------------------------------------------------------------ synth
 void register_synth_command(CLI::App& app) {
@@ -134,7 +136,8 @@ void register_train_command(CLI::App& app) {
   cmd->add_flag("--overwrite", a->overwrite, "Clear a non-empty run folder (an earlier run) and start again")
       ->excludes(resume);
   cmd->add_flag("--quiet", a->quiet, "No per-epoch lines");
-  auto* threads = cmd->add_option("--threads", a->threads, "LibTorch threads (0 = all cores)")->check(thread_count_range());
+  auto* threads =
+      cmd->add_option("--threads", a->threads, "LibTorch threads (0 = all cores)")->check(thread_count_range());
   cmd->callback([a, threads] {
     a->threads_given = threads->count() > 0;
     auto config = resolve_config(*a);  // validated in full before data loads
@@ -152,11 +155,12 @@ void register_train_command(CLI::App& app) {
     run.folder = &folder;
     run.ceiling = loaded.ceiling;
     auto result = train::run_experiment(config, loaded.dataset, run);
-    std::cout << "\n" << config.name << " (" << config.protocol.name << ", " << result.folds.size() << " folds)"
+    std::cout << "\n"
+              << config.name << " (" << config.protocol.name << ", " << result.folds.size() << " folds)"
               << (result.leaky ? "  ** LEAKY protocol: scores are inflated **" : "") << "\n"
               << train::format_comparison({result}, loaded.ceiling, all_metric_names(true), false) << "\n"
-              << train::format_paired({result}, result.headline_metric, false)
-              << "run folder: " << result.run_dir << " (summary.md, metrics.json, confusion.csv)\n";
+              << train::format_paired({result}, result.headline_metric, false) << "run folder: " << result.run_dir
+              << " (summary.md, metrics.json, confusion.csv)\n";
   });
 }
 
@@ -208,8 +212,10 @@ data::MultimodalDataset select_eval_rows(const data::MultimodalDataset& data, co
       std::string known;
       for (const auto& [n, id] : id_of) known += (known.empty() ? "" : ", ") + n;
       throw OptionError("--subjects", "subject '" + name + "' is not in " + data.source() + " (subjects: " + known +
-                                          ")" + (requested.empty() ? "; it is a test subject recorded in the bundle: "
-                                                                     "pass --subjects to score others, or all" : ""));
+                                          ")" +
+                                          (requested.empty() ? "; it is a test subject recorded in the bundle: "
+                                                               "pass --subjects to score others, or all"
+                                                             : ""));
     }
     auto mask = (subjects == it->second).nonzero().reshape(-1);
     for (int64_t i = 0; i < mask.size(0); ++i) rows.push_back(mask[i].item<int64_t>());
@@ -232,7 +238,8 @@ data::MultimodalDataset load_for_bundle(const ModelDataArgs& a, const models::Mo
       throw OptionError("data.normalize_per_subject",
                         "the model was trained on features z-scored per subject (its model.yaml says so); leave it on");
     }
-    if (!data["normalize_per_subject"]) std::cerr << "note: features z-scored per subject, as for the model's training\n";
+    if (!data["normalize_per_subject"])
+      std::cerr << "note: features z-scored per subject, as for the model's training\n";
     data["normalize_per_subject"] = true;
   }
   data::validate_data_options(data);
@@ -282,16 +289,18 @@ void register_eval_command(CLI::App& app) {
 }
 
 void register_predict_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "predict", "Write a saved model's emotion distributions for new samples or utterances (CSV)");
+  auto* cmd =
+      app.add_subcommand("predict", "Write a saved model's emotion distributions for new samples or utterances (CSV)");
   auto a = std::make_shared<ModelDataArgs>();
   auto text = std::make_shared<std::string>();
   auto context = std::make_shared<int>(-1);
   auto* data_opt = add_model_data_options(cmd, *a, /*data_required=*/false);
-  auto* text_opt = cmd->add_option("--text", *text, "Text file, one utterance per line (a model trained on tokens, e.g. LSGMER on MELD)");
+  auto* text_opt = cmd->add_option(
+      "--text", *text, "Text file, one utterance per line (a model trained on tokens, e.g. LSGMER on MELD)");
   data_opt->excludes(text_opt);
-  cmd->add_option("--context-window", *context,
-                  "With --text: previous lines used as dialogue context (default: the training run's data.context_window)")
+  cmd->add_option(
+         "--context-window", *context,
+         "With --text: previous lines used as dialogue context (default: the training run's data.context_window)")
       ->check(CLI::NonNegativeNumber)
       ->needs(text_opt);
   cmd->add_option("--out,-o", a->out, "Output CSV")->required();
@@ -357,7 +366,8 @@ void register_info_command(CLI::App& app) {
   cmd->add_flag("--all-subjects", *all_subjects, "List every subject's sample count (default: a summary beyond 20)");
   cmd->callback([a, list_models, list_formats, all_subjects] {
     if (*list_models) {
-      for (const auto& m : models::model_registry()) std::cout << std::left << std::setw(14) << m.name << m.summary << "\n";
+      for (const auto& m : models::model_registry())
+        std::cout << std::left << std::setw(14) << m.name << m.summary << "\n";
       return;
     }
     if (*list_formats) {
@@ -370,7 +380,8 @@ void register_info_command(CLI::App& app) {
     set_thread_count(config.threads);
     auto loaded = data::load_data(config.data, config.seed);
     const auto& d = loaded.dataset;
-    std::cout << "source:   " << d.source() << "\nsamples:  " << d.size() << "\nsubjects: " << d.unique_subjects().size()
+    std::cout << "source:   " << d.source() << "\nsamples:  " << d.size()
+              << "\nsubjects: " << d.unique_subjects().size()
               << "\nclips:    " << std::get<0>(torch::_unique(d.clip_keys())).numel() << "\nmodalities:\n";
     for (const auto& m : d.modalities()) {
       std::cout << "  " << std::left << std::setw(10) << m.name << std::setw(15) << data::role_name(m.role) << "[";
@@ -454,7 +465,8 @@ void report_comparison(const std::vector<train::ExperimentResult>& results,
                        const std::optional<std::map<std::string, double>>& ceiling, const std::string& out_dir,
                        const std::string& title) {
   const std::string metric = results.front().headline_metric;
-  std::cout << "\n" << title << "\n"
+  std::cout << "\n"
+            << title << "\n"
             << train::format_comparison(results, ceiling, all_metric_names(true), false) << "\n"
             << train::format_paired(results, metric, false);
   std::ostringstream md;
@@ -551,8 +563,9 @@ YAML::Node load_base_config(const std::string& path, const std::string& ablation
   }
   std::string where;
   for (const auto& candidate : tried) where += (where.empty() ? "" : ", ") + candidate.string();
-  throw OptionError("base", "no experiment config at '" + path + "' (tried " + where +
-                                "); give a path relative to " + ablation_file + "'s folder or to the current directory, "
+  throw OptionError("base", "no experiment config at '" + path + "' (tried " + where + "); give a path relative to " +
+                                ablation_file +
+                                "'s folder or to the current directory, "
                                 "or the config itself as a map");
 }
 
@@ -573,7 +586,8 @@ void register_ablate_command(CLI::App& app) {
   cmd->add_flag("--overwrite", *overwrite, "Clear the variants' run folders (an earlier ablation) and start again")
       ->excludes(resume_flag);
   cmd->add_option("--variants", *only, "Run only these variants (by name)")->delimiter(',');
-  cmd->add_option("--config,-c", *file, "Ablation YAML: {base: <experiment config, or the path of one>, variants: [{name, set: {...}}]}")
+  cmd->add_option("--config,-c", *file,
+                  "Ablation YAML: {base: <experiment config, or the path of one>, variants: [{name, set: {...}}]}")
       ->required();
   cmd->add_option("--set", *sets, "Override a key of the base config (repeatable)");
   cmd->add_option("--out", *out, "Folder for the runs (default runs/<ablation file name>)");

@@ -62,8 +62,8 @@ void register_features_command(CLI::App& app) {
     }
     if (table.size() == 0) throw Error(a->data + ": no labelled window found");
     signal::write_feature_dataset(table, a->out);
-    std::cout << "wrote " << table.size() << " windows x " << table.feature_names.size() << " features to "
-              << a->out << "/features.csv (+ dataset.yaml); train with: emofuse train --data " << a->out << "\n";
+    std::cout << "wrote " << table.size() << " windows x " << table.feature_names.size() << " features to " << a->out
+              << "/features.csv (+ dataset.yaml); train with: emofuse train --data " << a->out << "\n";
   });
 }
 

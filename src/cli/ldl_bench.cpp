@@ -66,7 +66,7 @@ struct LdlBenchArgs {
   int threads = 0;
   bool verbose = false;
   bool renormalise = false;
-  int64_t inner_folds = 5;              ///< 0: no inner search (every method with its options as given)
+  int64_t inner_folds = 5;             ///< 0: no inner search (every method with its options as given)
   std::string inner_criterion = "kl";  ///< kl or chebyshev
 };
 
@@ -195,8 +195,8 @@ std::string format_table(const std::vector<train::ExperimentResult>& results, bo
 /// method ran without it).
 struct Chosen {
   Search search;
-  std::vector<int64_t> folds;            ///< index into search.candidates per outer fold
-  std::vector<nlohmann::json> records;   ///< each outer fold's inner_cv.json
+  std::vector<int64_t> folds;           ///< index into search.candidates per outer fold
+  std::vector<nlohmann::json> records;  ///< each outer fold's inner_cv.json
 };
 
 // The inner_cv.json of every fold of a run, in fold order (folders are numbered "NN_<name>").
@@ -220,8 +220,9 @@ std::vector<nlohmann::json> read_selections(const std::string& run_dir, size_t e
     }
   }
   if (out.size() != expected) {
-    throw DataError(run_dir, "folds", "expected " + std::to_string(expected) + " inner_cv.json records, found " +
-                                          std::to_string(out.size()));
+    throw DataError(
+        run_dir, "folds",
+        "expected " + std::to_string(expected) + " inner_cv.json records, found " + std::to_string(out.size()));
   }
   return out;
 }
@@ -292,9 +293,8 @@ std::string format_csv(const std::vector<train::ExperimentResult>& results, cons
     for (const auto& n : metrics::distribution_metric_names()) {
       out << "," << r.summary.at(n).mean << "," << r.summary.at(n).std;
     }
-    out << "," << train::mean_fit_seconds(r) << ","
-        << train::mean_predict_seconds(r) << "," << csv_escape(chosen_text(chosen[i]))
-        << "\n";
+    out << "," << train::mean_fit_seconds(r) << "," << train::mean_predict_seconds(r) << ","
+        << csv_escape(chosen_text(chosen[i])) << "\n";
   }
   return out.str();
 }
@@ -346,13 +346,10 @@ nlohmann::json format_json(const std::vector<train::ExperimentResult>& results, 
     }
     for (size_t f = 0; f < r.folds.size(); ++f) {
       const auto& fo = r.folds[f];
-      nlohmann::json fold{{"name", fo.name},
-                          {"train_size", fo.train_size},
-                          {"validation_size", fo.validation_size},
-                          {"test_size", fo.test_size},
-                          {"fit_seconds", fo.fit_seconds},
-                          {"predict_seconds", fo.predict_seconds},
-                          {"metrics", fo.metrics}};
+      nlohmann::json fold{
+          {"name", fo.name},           {"train_size", fo.train_size},   {"validation_size", fo.validation_size},
+          {"test_size", fo.test_size}, {"fit_seconds", fo.fit_seconds}, {"predict_seconds", fo.predict_seconds},
+          {"metrics", fo.metrics}};
       if (!c.folds.empty()) {
         fold["chosen"] = yaml_map_json(c.search.candidates.at(c.folds[f]));
         nlohmann::json losses = nlohmann::json::array();
@@ -370,8 +367,7 @@ void run_ldl_bench(const LdlBenchArgs& a) {
   // ---- validate everything before loading data
   require_option(!a.data.empty(), "--data", "required: an LDL .mat file (features + labels)");
   require_option(a.folds >= 2, "--folds", "must be >= 2, got " + std::to_string(a.folds));
-  require_option(a.validation_fraction > 0 && a.validation_fraction < 1, "--validation-fraction",
-                 "must be in (0, 1)");
+  require_option(a.validation_fraction > 0 && a.validation_fraction < 1, "--validation-fraction", "must be in (0, 1)");
   require_option(a.role == "auto" || a.role == "behavioural" || a.role == "physiological", "--role",
                  "expected auto, behavioural or physiological, got '" + a.role + "'");
   require_option(a.inner_folds == 0 || a.inner_folds >= 2, "--inner-folds",
@@ -440,8 +436,8 @@ void run_ldl_bench(const LdlBenchArgs& a) {
   std::cerr << "emofuse: " << used << " thread" << (used == 1 ? "" : "s") << ", BLAS " << blas_library_name() << "\n";
   auto loaded = data::load_data(configs.front().data, a.seed);
   const auto& dataset = loaded.dataset;
-  std::cerr << "data: " << dataset.source() << ", " << dataset.size() << " samples x "
-            << dataset.modality(0).numel() << " features, " << dataset.num_classes() << " labels\n";
+  std::cerr << "data: " << dataset.source() << ", " << dataset.size() << " samples x " << dataset.modality(0).numel()
+            << " features, " << dataset.num_classes() << " labels\n";
   // The k-fold chunks differ in size by at most one row: the smallest outer training fold has
   // n - ceil(n / folds) rows, and its smallest inner training fold t - ceil(t / inner folds).
   const int64_t n = dataset.size();
@@ -474,13 +470,14 @@ void run_ldl_bench(const LdlBenchArgs& a) {
   }
 
   // ---- report
-  std::cout << "\n" << fs::path(a.data).filename().string() << ": " << a.folds << "-fold cross-validation (seed "
-            << a.seed << "), features standardised on each training fold\n"
+  std::cout << "\n"
+            << fs::path(a.data).filename().string() << ": " << a.folds << "-fold cross-validation (seed " << a.seed
+            << "), features standardised on each training fold\n"
             << format_table(results, false) << format_chosen(results, chosen, a, false) << "\n"
             << train::format_paired(results, "chebyshev", false);
-  write_text_atomic((fs::path(out_dir) / "summary.md").string(),
-                    format_table(results, true) + format_chosen(results, chosen, a, true) + "\n" +
-                        train::format_paired(results, "chebyshev", true));
+  write_text_atomic((fs::path(out_dir) / "summary.md").string(), format_table(results, true) +
+                                                                     format_chosen(results, chosen, a, true) + "\n" +
+                                                                     train::format_paired(results, "chebyshev", true));
   write_text_atomic((fs::path(out_dir) / "summary.csv").string(), format_csv(results, methods, chosen));
   write_text_atomic((fs::path(out_dir) / "summary.json").string(),
                     format_json(results, methods, chosen, a, dataset).dump(2) + "\n");

@@ -57,8 +57,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --help-all: prints and returns 0
-    const auto parsed = app.get_subcommands();  // the subcommand named so far, if any
-    const std::string help = "emofuse " + (parsed.empty() ? std::string() : parsed.front()->get_name() + " ") + "--help";
+    const auto parsed = app.get_subcommands();       // the subcommand named so far, if any
+    const std::string help =
+        "emofuse " + (parsed.empty() ? std::string() : parsed.front()->get_name() + " ") + "--help";
     return report(std::string(e.what()) + " (see '" + help + "')", kExitUsageError);
   } catch (const emofuse::Error& e) {
     return report(e.what(), kExitInputError);

@@ -27,6 +27,8 @@ void set_command_line(int argc, char** argv) {
   recorded_command_line() = line;
 }
 
-const std::string& command_line() { return recorded_command_line(); }
+const std::string& command_line() {
+  return recorded_command_line();
+}
 
 }  // namespace emofuse

@@ -23,8 +23,7 @@ class DataError : public Error {
 /// An invalid option value: message reads "option '<name>': <what>".
 class OptionError : public Error {
  public:
-  OptionError(const std::string& option, const std::string& what)
-      : Error("option '" + option + "': " + what) {}
+  OptionError(const std::string& option, const std::string& what) : Error("option '" + option + "': " + what) {}
 };
 
 /// Throws OptionError(option, what) unless `condition` holds. For validating options up front.

@@ -52,9 +52,9 @@ CsvTable read_csv(const std::string& path, char delimiter) {
         table.lines.push_back(row_start_line);  // header line marker, removed below
       } else {
         if (row.size() != table.header.size()) {
-          throw DataError(path, "line " + std::to_string(row_start_line),
-                          "expected " + std::to_string(table.header.size()) + " columns, got " +
-                              std::to_string(row.size()));
+          throw DataError(
+              path, "line " + std::to_string(row_start_line),
+              "expected " + std::to_string(table.header.size()) + " columns, got " + std::to_string(row.size()));
         }
         table.rows.push_back(row);
         table.lines.push_back(row_start_line);
@@ -97,7 +97,8 @@ CsvTable read_csv(const std::string& path, char delimiter) {
       row_has_content = true;
     }
   }
-  if (in_quotes) throw DataError(path, "line " + std::to_string(row_start_line), "unterminated quoted field (truncated file?)");
+  if (in_quotes)
+    throw DataError(path, "line " + std::to_string(row_start_line), "unterminated quoted field (truncated file?)");
   if (row_has_content || !field.empty()) end_row();
   if (table.header.empty()) throw DataError(path, "", "empty file (no header)");
   table.lines.erase(table.lines.begin());
@@ -112,7 +113,8 @@ double parse_number(const std::string& text, const std::string& path, int64_t li
   double value = std::strtod(begin, &end);
   while (end && (*end == ' ' || *end == '\t')) ++end;
   const std::string where = "line " + std::to_string(line) + ", column '" + column + "'";
-  if (end == begin || (end && *end != '\0')) throw DataError(path, where, "expected a finite number, got '" + text + "'");
+  if (end == begin || (end && *end != '\0'))
+    throw DataError(path, where, "expected a finite number, got '" + text + "'");
   // strtod sets ERANGE on overflow (returns +-HUGE_VAL) and on underflow (returns a value at most
   // the smallest normal double): only overflow loses the value.
   if (errno == ERANGE && std::isinf(value)) {

@@ -32,7 +32,7 @@ void shorten_floats_in_place(YAML::Node node) {
       double value = 0;
       const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
       if (error != std::errc() || end != text.data() + text.size()) break;  // not a plain number
-      if (text != yaml_cpp_double_text(value)) break;                      // typed by a user: keep
+      if (text != yaml_cpp_double_text(value)) break;                       // typed by a user: keep
       const auto shorter = short_double_text(value);
       if (shorter != text) node = shorter;  // assigns the scalar in place
       break;

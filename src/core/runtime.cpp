@@ -1,8 +1,8 @@
 #include "core/runtime.h"
 
 #include <dlfcn.h>
-#include <unistd.h>
 #include <link.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,10 +13,14 @@
 namespace emofuse {
 
 namespace {
-int hardware_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+int hardware_threads() {
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 }  // namespace
 
-int max_thread_count() { return std::max(4, 4 * hardware_threads()); }
+int max_thread_count() {
+  return std::max(4, 4 * hardware_threads());
+}
 
 void validate_thread_count(int threads, const std::string& option) {
   require_option(threads >= 0 && threads <= max_thread_count(), option,

@@ -12,18 +12,23 @@ namespace emofuse::data {
 
 std::string role_name(ModalityRole role) {
   switch (role) {
-    case ModalityRole::kPhysiological: return "physiological";
-    case ModalityRole::kBehavioural: return "behavioural";
-    case ModalityRole::kText: return "text";
-    case ModalityRole::kAudio: return "audio";
-    case ModalityRole::kOther: return "other";
+    case ModalityRole::kPhysiological:
+      return "physiological";
+    case ModalityRole::kBehavioural:
+      return "behavioural";
+    case ModalityRole::kText:
+      return "text";
+    case ModalityRole::kAudio:
+      return "audio";
+    case ModalityRole::kOther:
+      return "other";
   }
   return "other";
 }
 
 ModalityRole role_from_name(const std::string& name, const std::string& where) {
-  for (auto role : {ModalityRole::kPhysiological, ModalityRole::kBehavioural, ModalityRole::kText,
-                    ModalityRole::kAudio, ModalityRole::kOther}) {
+  for (auto role : {ModalityRole::kPhysiological, ModalityRole::kBehavioural, ModalityRole::kText, ModalityRole::kAudio,
+                    ModalityRole::kOther}) {
     if (role_name(role) == name) return role;
   }
   if (name == "behavioral") return ModalityRole::kBehavioural;
@@ -35,8 +40,7 @@ int64_t ModalitySpec::numel() const {
   return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<int64_t>());
 }
 
-void validate_distributions(const torch::Tensor& targets, const std::string& source,
-                            double tolerance) {
+void validate_distributions(const torch::Tensor& targets, const std::string& source, double tolerance) {
   if (!targets.defined() || targets.dim() != 2) {
     throw DataError(source, "targets", "expected a 2-D [N, C] tensor of distributions");
   }
@@ -77,8 +81,8 @@ int64_t renormalise_rows(torch::Tensor& targets, const std::string& source, cons
 }
 
 std::string note_renormalised(const std::string& source, int64_t changed, int64_t rows) {
-  std::cerr << "emofuse: note: " << source << ": renormalise: every label row divided by its sum; " << changed
-            << " of " << rows << " rows did not sum to 1 (within " << kRowSumTolerance << ")\n";
+  std::cerr << "emofuse: note: " << source << ": renormalise: every label row divided by its sum; " << changed << " of "
+            << rows << " rows did not sum to 1 (within " << kRowSumTolerance << ")\n";
   return source + " (renormalised: " + std::to_string(changed) + " of " + std::to_string(rows) +
          " label rows did not sum to 1)";
 }
@@ -90,32 +94,32 @@ void require_float32_range(const torch::Tensor& values, const std::string& sourc
   if (!bad.any().item<bool>()) return;
   auto at = bad.reshape({v.size(0), -1}).nonzero()[0];
   std::ostringstream msg;
-  msg << "value " << v.reshape({v.size(0), -1})[at[0]][at[1]].item<double>() << " does not fit a 32-bit float (|x| <= "
-      << FLT_MAX << ")";
-  throw DataError(source, field + " row " + std::to_string(at[0].item<int64_t>() + first_index) + " column " +
-                              std::to_string(at[1].item<int64_t>() + first_index),
+  msg << "value " << v.reshape({v.size(0), -1})[at[0]][at[1]].item<double>()
+      << " does not fit a 32-bit float (|x| <= " << FLT_MAX << ")";
+  throw DataError(source,
+                  field + " row " + std::to_string(at[0].item<int64_t>() + first_index) + " column " +
+                      std::to_string(at[1].item<int64_t>() + first_index),
                   msg.str());
 }
 
-MultimodalDataset::MultimodalDataset(std::vector<ModalitySpec> specs,
-                                     std::vector<torch::Tensor> features, torch::Tensor targets,
-                                     torch::Tensor subjects, torch::Tensor trials,
+MultimodalDataset::MultimodalDataset(std::vector<ModalitySpec> specs, std::vector<torch::Tensor> features,
+                                     torch::Tensor targets, torch::Tensor subjects, torch::Tensor trials,
                                      std::vector<std::string> class_names, std::string source)
     : specs_(std::move(specs)),
       features_(std::move(features)),
       class_names_(std::move(class_names)),
       source_(std::move(source)) {
   if (specs_.size() != features_.size()) {
-    throw DataError(source_, "modalities", std::to_string(specs_.size()) + " specs but " +
-                                               std::to_string(features_.size()) + " tensors");
+    throw DataError(source_, "modalities",
+                    std::to_string(specs_.size()) + " specs but " + std::to_string(features_.size()) + " tensors");
   }
   validate_distributions(targets, source_);
   targets_ = targets.to(torch::kFloat32).contiguous();
   const int64_t n = targets_.size(0);
   if (static_cast<int64_t>(class_names_.size()) != targets_.size(1)) {
-    throw DataError(source_, "class names", std::to_string(class_names_.size()) +
-                                                " names for " + std::to_string(targets_.size(1)) +
-                                                " target columns");
+    throw DataError(
+        source_, "class names",
+        std::to_string(class_names_.size()) + " names for " + std::to_string(targets_.size(1)) + " target columns");
   }
   std::set<std::string> names;
   for (size_t m = 0; m < specs_.size(); ++m) {
@@ -135,8 +139,8 @@ MultimodalDataset::MultimodalDataset(std::vector<ModalitySpec> specs,
     full.insert(full.end(), spec.shape.begin(), spec.shape.end());
     if (x.numel() != n * spec.numel()) {
       throw DataError(source_, field,
-                      "has " + std::to_string(x.numel() / std::max<int64_t>(n, 1)) +
-                          " values per sample, expected " + std::to_string(spec.numel()));
+                      "has " + std::to_string(x.numel() / std::max<int64_t>(n, 1)) + " values per sample, expected " +
+                          std::to_string(spec.numel()));
     }
     x = x.reshape(full).contiguous();
     if (x.is_floating_point()) {
@@ -178,10 +182,8 @@ void MultimodalDataset::set_hard_labels(torch::Tensor labels) {
   if (labels.dim() != 1 || labels.size(0) != size()) {
     throw DataError(source_, "labels", "expected " + std::to_string(size()) + " hard labels");
   }
-  if (size() > 0 && (labels.min().item<int64_t>() < 0 ||
-                     labels.max().item<int64_t>() >= num_classes())) {
-    throw DataError(source_, "labels", "hard label outside [0, " +
-                                           std::to_string(num_classes()) + ")");
+  if (size() > 0 && (labels.min().item<int64_t>() < 0 || labels.max().item<int64_t>() >= num_classes())) {
+    throw DataError(source_, "labels", "hard label outside [0, " + std::to_string(num_classes()) + ")");
   }
   labels_ = labels;
 }
@@ -189,10 +191,9 @@ void MultimodalDataset::set_hard_labels(torch::Tensor labels) {
 void MultimodalDataset::set_partitions(torch::Tensor partitions) {
   partitions = partitions.to(torch::kInt64).contiguous();
   if (partitions.dim() != 1 || partitions.size(0) != size() ||
-      (size() > 0 && (partitions.min().item<int64_t>() < 0 ||
-                      partitions.max().item<int64_t>() > 2))) {
-    throw DataError(source_, "partitions", "expected " + std::to_string(size()) +
-                                               " values in {0 train, 1 dev, 2 test}");
+      (size() > 0 && (partitions.min().item<int64_t>() < 0 || partitions.max().item<int64_t>() > 2))) {
+    throw DataError(source_, "partitions",
+                    "expected " + std::to_string(size()) + " values in {0 train, 1 dev, 2 test}");
   }
   partitions_ = partitions;
 }

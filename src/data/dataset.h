@@ -24,10 +24,10 @@ ModalityRole role_from_name(const std::string& name, const std::string& where);
 
 /// Metadata of one modality.
 struct ModalitySpec {
-  std::string name;                ///< e.g. "eeg", "gsr", "video"
+  std::string name;  ///< e.g. "eeg", "gsr", "video"
   ModalityRole role = ModalityRole::kOther;
-  std::vector<int64_t> shape;      ///< per-sample shape, e.g. {18, 5} (channels x bands) or {28}
-  int64_t numel() const;           ///< product of shape
+  std::vector<int64_t> shape;  ///< per-sample shape, e.g. {18, 5} (channels x bands) or {28}
+  int64_t numel() const;       ///< product of shape
   bool has_channels() const { return shape.size() == 2; }  ///< [channels, features per channel]
 };
 
@@ -78,9 +78,9 @@ class MultimodalDataset {
   /// Builds and validates a dataset. `features[m]` is [N, specs[m].shape...] (reshaped from
   /// [N, numel] if given flat); targets [N, C]; subjects and trials [N] int64; `class_names` has
   /// C entries. `source` names where the data came from (a file or folder) for error messages.
-  MultimodalDataset(std::vector<ModalitySpec> specs, std::vector<torch::Tensor> features,
-                    torch::Tensor targets, torch::Tensor subjects, torch::Tensor trials,
-                    std::vector<std::string> class_names, std::string source);
+  MultimodalDataset(std::vector<ModalitySpec> specs, std::vector<torch::Tensor> features, torch::Tensor targets,
+                    torch::Tensor subjects, torch::Tensor trials, std::vector<std::string> class_names,
+                    std::string source);
 
   int64_t size() const { return targets_.defined() ? targets_.size(0) : 0; }
   int64_t num_classes() const { return static_cast<int64_t>(class_names_.size()); }

@@ -9,8 +9,8 @@
 //   dis_label  [clips, 10] non-negative emotion ratings per clip, normalised per row by the reader;
 //                        at least 2 columns
 // Subjects are the files sorted by name. A subject file with no rows, or anything named `*.mat`
-// that is not a regular file (a folder), is an error: no subject is dropped quietly. An optional `classes.txt` (one name per line) in the
-// folder names the emotions; otherwise they are emotion_0 .. emotion_9.
+// that is not a regular file (a folder), is an error: no subject is dropped quietly. An optional `classes.txt` (one
+// name per line) in the folder names the emotions; otherwise they are emotion_0 .. emotion_9.
 #pragma once
 
 #include <string>

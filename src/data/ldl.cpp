@@ -50,9 +50,9 @@ MultimodalDataset load_ldl_mat(const std::string& path, ModalityRole role, bool 
   if (n == 0 || d == 0) throw DataError(path, "field 'features'", "empty matrix");
   if (labels.size(0) == 0 || c == 0) throw DataError(path, "field 'labels'", "empty matrix");
   if (labels.size(0) != n) {
-    throw DataError(path, "field 'labels'",
-                    std::to_string(labels.size(0)) + " rows, expected " + std::to_string(n) +
-                        " (one per row of 'features')");
+    throw DataError(
+        path, "field 'labels'",
+        std::to_string(labels.size(0)) + " rows, expected " + std::to_string(n) + " (one per row of 'features')");
   }
   if (c < 2) throw DataError(path, "field 'labels'", "expected at least 2 label columns, got " + std::to_string(c));
   require_finite(features, path, "features");

@@ -7,9 +7,9 @@
 #include "core/options.h"
 #include "core/runtime.h"
 #include "data/dmer.h"
-#include "data/meld.h"
 #include "data/ldl.h"
 #include "data/mat_io.h"
+#include "data/meld.h"
 #include "data/normalize.h"
 #include "data/synthetic.h"
 #include "data/tabular.h"
@@ -144,10 +144,10 @@ LoadedData process(const YAML::Node& data, uint64_t default_seed, bool load, con
   }
   if (renormalise && format != "ldl" && format != "csv") {
     throw OptionError("data.renormalise",
-                      format == "dmer" ? "does not apply to format dmer: its dis_label ratings are always divided by "
-                                         "their row sum; renormalise applies to formats ldl and csv"
-                                       : "applies to formats ldl and csv (given label distributions), not to format " +
-                                             format);
+                      format == "dmer"
+                          ? "does not apply to format dmer: its dis_label ratings are always divided by "
+                            "their row sum; renormalise applies to formats ldl and csv"
+                          : "applies to formats ldl and csv (given label distributions), not to format " + format);
   }
   FormatRequest request{data, r, path, renormalise, load, default_seed, work_dir};
   LoadedData out = find_data_format(format).load(request);
@@ -223,8 +223,9 @@ std::string detect_format(const std::string& path) {
     if (looks_like_ldl_mat(path)) return "ldl";
     std::string held;
     for (const auto& n : names) held += (held.empty() ? "'" : ", '") + n + "'";
-    throw DataError(path, "", "a .mat file without the variables 'features' and 'labels' of format ldl (it holds " +
-                                  (held.empty() ? std::string("no variables") : held) + "); set data.format");
+    throw DataError(path, "",
+                    "a .mat file without the variables 'features' and 'labels' of format ldl (it holds " +
+                        (held.empty() ? std::string("no variables") : held) + "); set data.format");
   }
   if (p.extension() == ".csv") {
     auto table_header = read_csv(path).header;
@@ -234,7 +235,9 @@ std::string detect_format(const std::string& path) {
   throw DataError(path, "", "cannot tell the data format of this file; set data.format");
 }
 
-void validate_data_options(const YAML::Node& data) { process(data, 0, /*load=*/false, ""); }
+void validate_data_options(const YAML::Node& data) {
+  process(data, 0, /*load=*/false, "");
+}
 
 LoadedData load_data(const YAML::Node& data, uint64_t default_seed, const std::string& work_dir) {
   return process(data, default_seed, true, work_dir);

@@ -30,11 +30,11 @@ struct LoadedData {
 
 /// What a format's loader receives: the `data:` section with its common keys already read.
 struct FormatRequest {
-  const YAML::Node& data;  ///< the whole `data:` section
-  OptionReader& options;   ///< reader of `data:`: the loader reads its own keys, then calls finish()
-  std::string path;        ///< data.path; empty when not given
-  bool renormalise = false;  ///< data.renormalise (already checked to apply to this format)
-  bool load = true;          ///< false: validate the options only, read no file
+  const YAML::Node& data;     ///< the whole `data:` section
+  OptionReader& options;      ///< reader of `data:`: the loader reads its own keys, then calls finish()
+  std::string path;           ///< data.path; empty when not given
+  bool renormalise = false;   ///< data.renormalise (already checked to apply to this format)
+  bool load = true;           ///< false: validate the options only, read no file
   uint64_t default_seed = 0;  ///< seeds the synthetic cohort when `data:` has no seed
   std::string work_dir;       ///< as load_data's `work_dir`
 };

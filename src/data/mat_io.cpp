@@ -30,7 +30,9 @@ struct VarFreer {
 using MatFile = std::unique_ptr<mat_t, MatCloser>;
 using MatVar = std::unique_ptr<matvar_t, VarFreer>;
 
-std::string field_of(const std::string& name) { return "field '" + name + "'"; }
+std::string field_of(const std::string& name) {
+  return "field '" + name + "'";
+}
 
 // ---------------------------------------------------------------------------------------------
 // Level 5 structure checks. A level 5 file is a 128-byte header (text, subsystem offset, version
@@ -57,11 +59,25 @@ uint32_t load_u32(const unsigned char* p, bool swap) {
 // Bytes per value of a data element type; 0 for types that cannot hold matrix data.
 std::size_t element_type_size(uint32_t type) {
   switch (type) {
-    case 1: case 2: case 16: return 1;   // miINT8, miUINT8, miUTF8
-    case 3: case 4: case 17: return 2;   // miINT16, miUINT16, miUTF16
-    case 5: case 6: case 7: case 18: return 4;  // miINT32, miUINT32, miSINGLE, miUTF32
-    case 9: case 12: case 13: return 8;  // miDOUBLE, miINT64, miUINT64
-    default: return 0;
+    case 1:
+    case 2:
+    case 16:
+      return 1;  // miINT8, miUINT8, miUTF8
+    case 3:
+    case 4:
+    case 17:
+      return 2;  // miINT16, miUINT16, miUTF16
+    case 5:
+    case 6:
+    case 7:
+    case 18:
+      return 4;  // miINT32, miUINT32, miSINGLE, miUTF32
+    case 9:
+    case 12:
+    case 13:
+      return 8;  // miDOUBLE, miINT64, miUINT64
+    default:
+      return 0;
   }
 }
 
@@ -158,7 +174,7 @@ Inflated inflate_bytes(const std::string& in, std::size_t limit) {
 
 // One variable of a level 5 file, as found by scan_mat5.
 struct MatElement {
-  std::string name;  // empty when its head could not be read
+  std::string name;                // empty when its head could not be read
   uint64_t offset = 0, bytes = 0;  // the element: tag + data
   bool compressed = false;
 };
@@ -178,7 +194,9 @@ std::string read_at(std::ifstream& in, uint64_t offset, uint64_t count) {
   return bytes;
 }
 
-const unsigned char* bytes_of(const std::string& s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* bytes_of(const std::string& s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 // The name of a variable from the first bytes of its element data (for a compressed element,
 // what inflates from them); empty when they do not reach the name.
@@ -225,10 +243,11 @@ MatScan scan_mat5(const std::string& path) {
   while (at < size) {
     const std::string tag = read_at(in, at, 8);
     if (tag.size() < 8) {
-      const std::string after = scan.elements.empty() ? "the header"
-                                                      : variable_label(scan.elements.back(), scan.elements.size() - 1);
-      throw DataError(path, "", "truncated: " + std::to_string(size - at) + " byte(s) after " + after +
-                                    " are an incomplete element tag");
+      const std::string after =
+          scan.elements.empty() ? "the header" : variable_label(scan.elements.back(), scan.elements.size() - 1);
+      throw DataError(
+          path, "",
+          "truncated: " + std::to_string(size - at) + " byte(s) after " + after + " are an incomplete element tag");
     }
     MatElement e;
     const uint32_t type = load_u32(bytes_of(tag), scan.swap);
@@ -240,8 +259,8 @@ MatScan scan_mat5(const std::string& path) {
                       "corrupt: expected a matrix or compressed element, got element type " + std::to_string(type));
     }
     const uint64_t available = std::min<uint64_t>(e.bytes, size - at) - 8;
-    e.name = name_from_prefix(read_at(in, at + 8, std::min<uint64_t>(available, kNamePrefixBytes)), e.compressed,
-                              scan.swap);
+    e.name =
+        name_from_prefix(read_at(in, at + 8, std::min<uint64_t>(available, kNamePrefixBytes)), e.compressed, scan.swap);
     if (at + e.bytes > size) {
       throw DataError(path, variable_label(e, scan.elements.size()),
                       "truncated: the variable needs " + std::to_string(e.bytes) + " bytes, the file ends " +
@@ -270,8 +289,9 @@ std::optional<std::vector<std::string>> scan_mat4(const std::string& path) {
     const std::string label = "variable " + std::to_string(names.size() + 1);
     if (head.size() < 20) {
       if (names.empty()) return std::nullopt;
-      throw DataError(path, "", "truncated: " + std::to_string(size - at) + " byte(s) after field '" + names.back() +
-                                    "' are an incomplete matrix header");
+      throw DataError(path, "",
+                      "truncated: " + std::to_string(size - at) + " byte(s) after field '" + names.back() +
+                          "' are an incomplete matrix header");
     }
     uint32_t word[5];
     auto read_words = [&](bool sw) {
@@ -289,8 +309,8 @@ std::optional<std::vector<std::string>> scan_mat4(const std::string& path) {
     }
     if (!valid()) {
       if (names.empty()) return std::nullopt;
-      throw DataError(path, "byte " + std::to_string(at), "corrupt: not a version 4 matrix header after field '" +
-                                                               names.back() + "'");
+      throw DataError(path, "byte " + std::to_string(at),
+                      "corrupt: not a version 4 matrix header after field '" + names.back() + "'");
     }
     static constexpr uint64_t kWidth[6] = {8, 4, 4, 2, 2, 1};
     // 128-bit: rows x cols x 2 x 8 can pass 2^64 in a corrupt header.
@@ -299,12 +319,12 @@ std::optional<std::vector<std::string>> scan_mat4(const std::string& path) {
     if (needed > size - at) {
       std::string name = read_at(in, at + 20, std::min<uint64_t>(word[4], size - at - 20));
       name = name.substr(0, name.find('\0'));
-      const std::string what =
-          needed > UINT64_MAX
-              ? "corrupt: the matrix header declares more than 2^64 bytes"
-              : "truncated: the variable needs " + std::to_string(static_cast<uint64_t>(needed)) +
-                    " bytes, the file ends " + std::to_string(static_cast<uint64_t>(needed) - (size - at)) +
-                    " byte(s) short of its end";
+      const std::string what = needed > UINT64_MAX
+                                   ? "corrupt: the matrix header declares more than 2^64 bytes"
+                                   : "truncated: the variable needs " + std::to_string(static_cast<uint64_t>(needed)) +
+                                         " bytes, the file ends " +
+                                         std::to_string(static_cast<uint64_t>(needed) - (size - at)) +
+                                         " byte(s) short of its end";
       throw DataError(path, name.empty() ? label : field_of(name), what);
     }
     const uint64_t bytes = static_cast<uint64_t>(needed);
@@ -334,10 +354,10 @@ MatrixHead check_element(const std::string& path, const MatElement& e, bool swap
     if (type != kMiMatrix) throw DataError(path, field, "corrupt: the compressed data is not a matrix element");
     auto full = inflate_bytes(data, 8 + declared);
     if (!full.complete || full.bytes.size() != 8 + declared) {
-      throw DataError(path, field, "truncated or corrupt: the compressed data inflates to " +
-                                       std::to_string(full.bytes.size()) + " bytes" +
-                                       (full.complete ? "" : " before it breaks off") + ", the variable declares " +
-                                       std::to_string(8 + declared));
+      throw DataError(path, field,
+                      "truncated or corrupt: the compressed data inflates to " + std::to_string(full.bytes.size()) +
+                          " bytes" + (full.complete ? "" : " before it breaks off") + ", the variable declares " +
+                          std::to_string(8 + declared));
     }
     data = full.bytes.substr(8);
   }
@@ -351,21 +371,23 @@ MatrixHead check_element(const std::string& path, const MatElement& e, bool swap
     if (count > UINT64_MAX) throw DataError(path, field, "corrupt: the dimensions multiply past 2^64 values");
   }
   std::size_t at = head.after_name;
-  for (const char* part : head.complex ? std::vector<const char*>{"real", "imaginary"}
-                                       : std::vector<const char*>{"real"}) {
+  for (const char* part :
+       head.complex ? std::vector<const char*>{"real", "imaginary"} : std::vector<const char*>{"real"}) {
     const auto values = sub_element(p, data.size(), at, swap);
     const std::size_t width = element_type_size(values.type);
-    if (!values.ok) throw DataError(path, field, std::string("truncated: the ") + part + " part runs past the variable");
+    if (!values.ok)
+      throw DataError(path, field, std::string("truncated: the ") + part + " part runs past the variable");
     if (width == 0) {
-      throw DataError(path, field, std::string("corrupt: the ") + part + " part has element type " +
-                                       std::to_string(values.type));
+      throw DataError(path, field,
+                      std::string("corrupt: the ") + part + " part has element type " + std::to_string(values.type));
     }
     if (static_cast<unsigned __int128>(values.bytes) != count * width) {
       std::string shape;
       for (auto d : head.dims) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
-      throw DataError(path, field, "truncated or corrupt: the " + std::string(part) + " part holds " +
-                                       std::to_string(values.bytes / width) + " values, a " + shape +
-                                       " matrix needs " + std::to_string(static_cast<uint64_t>(count)));
+      throw DataError(path, field,
+                      "truncated or corrupt: the " + std::string(part) + " part holds " +
+                          std::to_string(values.bytes / width) + " values, a " + shape + " matrix needs " +
+                          std::to_string(static_cast<uint64_t>(count)));
     }
     at = values.next;
   }
@@ -437,7 +459,8 @@ std::vector<std::string> checked_names(const std::string& path, const MatScan& s
   if (scan.level5) return element_names(scan);
   if (auto v4 = scan_mat4(path)) return *v4;
   if (!has_hdf5_signature(path)) {
-    throw DataError(path, "", "not a MATLAB .mat file (no level 5 header, version 4 matrix header or 7.3 HDF5 signature)");
+    throw DataError(path, "",
+                    "not a MATLAB .mat file (no level 5 header, version 4 matrix header or 7.3 HDF5 signature)");
   }
   return names_from_matio(path);
 }
@@ -487,22 +510,33 @@ torch::Tensor read_mat_matrix(const std::string& path, const std::string& name) 
   const int64_t cols = static_cast<int64_t>(var->dims[1]);
   if (rows * cols > 0 && var->data == nullptr) throw DataError(path, field, "matio read no data for this variable");
   switch (var->class_type) {
-    case MAT_C_DOUBLE: return column_major_to_tensor<double>(var->data, rows, cols);
-    case MAT_C_SINGLE: return column_major_to_tensor<float>(var->data, rows, cols);
-    case MAT_C_INT8: return column_major_to_tensor<int8_t>(var->data, rows, cols);
-    case MAT_C_UINT8: return column_major_to_tensor<uint8_t>(var->data, rows, cols);
-    case MAT_C_INT16: return column_major_to_tensor<int16_t>(var->data, rows, cols);
-    case MAT_C_UINT16: return column_major_to_tensor<uint16_t>(var->data, rows, cols);
-    case MAT_C_INT32: return column_major_to_tensor<int32_t>(var->data, rows, cols);
-    case MAT_C_UINT32: return column_major_to_tensor<uint32_t>(var->data, rows, cols);
-    case MAT_C_INT64: return column_major_to_tensor<int64_t>(var->data, rows, cols);
-    case MAT_C_UINT64: return column_major_to_tensor<uint64_t>(var->data, rows, cols);
-    default: throw DataError(path, field, "not a numeric matrix (class " + std::to_string(var->class_type) + ")");
+    case MAT_C_DOUBLE:
+      return column_major_to_tensor<double>(var->data, rows, cols);
+    case MAT_C_SINGLE:
+      return column_major_to_tensor<float>(var->data, rows, cols);
+    case MAT_C_INT8:
+      return column_major_to_tensor<int8_t>(var->data, rows, cols);
+    case MAT_C_UINT8:
+      return column_major_to_tensor<uint8_t>(var->data, rows, cols);
+    case MAT_C_INT16:
+      return column_major_to_tensor<int16_t>(var->data, rows, cols);
+    case MAT_C_UINT16:
+      return column_major_to_tensor<uint16_t>(var->data, rows, cols);
+    case MAT_C_INT32:
+      return column_major_to_tensor<int32_t>(var->data, rows, cols);
+    case MAT_C_UINT32:
+      return column_major_to_tensor<uint32_t>(var->data, rows, cols);
+    case MAT_C_INT64:
+      return column_major_to_tensor<int64_t>(var->data, rows, cols);
+    case MAT_C_UINT64:
+      return column_major_to_tensor<uint64_t>(var->data, rows, cols);
+    default:
+      throw DataError(path, field, "not a numeric matrix (class " + std::to_string(var->class_type) + ")");
   }
 }
 
-void write_mat_matrices(const std::string& path,
-                        const std::vector<std::pair<std::string, torch::Tensor>>& variables, bool compress) {
+void write_mat_matrices(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& variables,
+                        bool compress) {
   const std::string tmp = path + ".partial";
   {
     MatFile mat(Mat_CreateVer(tmp.c_str(), nullptr, MAT_FT_MAT5));
@@ -512,8 +546,8 @@ void write_mat_matrices(const std::string& path,
       // MATLAB is column-major: the transpose's row-major buffer is the column-major original.
       auto col_major = tensor.to(torch::kFloat64).t().contiguous();
       size_t dims[2] = {static_cast<size_t>(tensor.size(0)), static_cast<size_t>(tensor.size(1))};
-      MatVar var(Mat_VarCreate(name.c_str(), MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims,
-                               col_major.data_ptr<double>(), MAT_F_DONT_COPY_DATA));
+      MatVar var(Mat_VarCreate(name.c_str(), MAT_C_DOUBLE, MAT_T_DOUBLE, 2, dims, col_major.data_ptr<double>(),
+                               MAT_F_DONT_COPY_DATA));
       const auto compression = compress ? MAT_COMPRESSION_ZLIB : MAT_COMPRESSION_NONE;
       if (!var || Mat_VarWrite(mat.get(), var.get(), compression) != 0) {
         mat.reset();

@@ -35,8 +35,7 @@ std::vector<std::string> mat_variable_names(const std::string& path);
 /// Writes the named [rows, cols] tensors (converted to double) into a new MATLAB v5 file, zlib
 /// compressed when `compress` is true (as MATLAB's default -v7 does). The file is written under
 /// a temporary name and renamed, so a failure leaves no half-written file.
-void write_mat_matrices(const std::string& path,
-                        const std::vector<std::pair<std::string, torch::Tensor>>& variables,
+void write_mat_matrices(const std::string& path, const std::vector<std::pair<std::string, torch::Tensor>>& variables,
                         bool compress = false);
 
 }  // namespace emofuse::data

@@ -25,10 +25,11 @@ namespace {
 constexpr const char* kSplitNames[3] = {"train", "dev", "test"};
 constexpr int64_t kTrialStride = 1000000;  // trial = partition * stride + dialogue id
 
-std::string line_ref(int64_t line) { return "line " + std::to_string(line); }
+std::string line_ref(int64_t line) {
+  return "line " + std::to_string(line);
+}
 
-int64_t parse_int(const std::string& text, const std::string& file, int64_t line,
-                  const std::string& column) {
+int64_t parse_int(const std::string& text, const std::string& file, int64_t line, const std::string& column) {
   const std::string t = trim(text);
   size_t used = 0;
   long long v = 0;
@@ -38,8 +39,7 @@ int64_t parse_int(const std::string& text, const std::string& file, int64_t line
     used = 0;
   }
   if (t.empty() || used != t.size()) {
-    throw DataError(file, line_ref(line),
-                    "column '" + column + "': expected an integer, got '" + text + "'");
+    throw DataError(file, line_ref(line), "column '" + column + "': expected an integer, got '" + text + "'");
   }
   return v;
 }
@@ -48,8 +48,7 @@ size_t column_index(const CsvTable& table, const std::string& name, const std::s
   for (size_t c = 0; c < table.header.size(); ++c) {
     if (trim(table.header[c]) == name) return c;
   }
-  throw DataError(file, "line 1",
-                  "missing column '" + name + "'; the header has: " + join(table.header));
+  throw DataError(file, "line 1", "missing column '" + name + "'; the header has: " + join(table.header));
 }
 
 // "Season 1, Episode 2, Scene_ID 3, Utterance_ID 4": a key with its column names, for messages.
@@ -66,8 +65,7 @@ std::string key_text(const std::vector<std::string>& names, const std::vector<in
 // as its names joined by " & " in the order written. Quotes may be ' or "; inside them \\, \'
 // and \" are the only escapes. Names are normalised after parsing, so a U+2019 apostrophe
 // cannot be mistaken for a closing quote. Throws DataError(file, line) on a malformed literal.
-std::string parse_speaker(const std::string& cell, const std::string& file, int64_t line,
-                          const std::string& column) {
+std::string parse_speaker(const std::string& cell, const std::string& file, int64_t line, const std::string& column) {
   const std::string t = trim(cell);
   if (t.empty() || t.front() != '[') return trim(text::normalize_utterance(cell));
   const auto fail = [&](const std::string& why) {
@@ -120,7 +118,7 @@ struct Utterance {
   std::string text;
   std::string speaker;
   int64_t label = 0;
-  int64_t dialogue = 0;      // trial id within the split (see the file comment of meld.h)
+  int64_t dialogue = 0;  // trial id within the split (see the file comment of meld.h)
   int64_t utterance = 0;
   std::vector<int64_t> key;  // as written: scope values..., dialogue id, utterance id
   int64_t line = 0;
@@ -179,9 +177,9 @@ std::vector<Utterance> read_split(const std::string& path, const MeldOptions& op
     if (c_scope.empty()) {
       u.dialogue = u.key.back();
       if (u.dialogue < 0 || u.dialogue >= kTrialStride) {
-        throw DataError(path, line_ref(line),
-                        "column '" + cols.dialogue + "': expected 0 <= id < 1000000, got " +
-                            std::to_string(u.dialogue));
+        throw DataError(
+            path, line_ref(line),
+            "column '" + cols.dialogue + "': expected 0 <= id < 1000000, got " + std::to_string(u.dialogue));
       }
     } else {
       const auto next = static_cast<int64_t>(dialogue_index.size());
@@ -200,8 +198,8 @@ std::vector<Utterance> read_split(const std::string& path, const MeldOptions& op
                "in columns.dialogue_scope)";
       }
       throw DataError(path, line_ref(line),
-                      "duplicate utterance key (" + key_text(key_names, u.key) +
-                          "), already on line " + std::to_string(first->second) + hint);
+                      "duplicate utterance key (" + key_text(key_names, u.key) + "), already on line " +
+                          std::to_string(first->second) + hint);
     }
     out.push_back(std::move(u));
   }
@@ -223,8 +221,7 @@ std::vector<float> read_precomputed(const std::string& dir, const std::string& s
     if (fs::exists(*p)) present.push_back(p->filename().string());
   }
   if (present.size() > 1) {
-    throw DataError(dir, split,
-                    "found " + join(present) + "; keep one feature file per split");
+    throw DataError(dir, split, "found " + join(present) + "; keep one feature file per split");
   }
   std::vector<float> out;
   int64_t f = 0;
@@ -232,9 +229,8 @@ std::vector<float> read_precomputed(const std::string& dir, const std::string& s
     const auto t = text::read_pt_matrix(pt.string());  // [N_split, F] float32
     if (t.size(0) != n) {
       throw DataError(pt.string(), "field 'shape'",
-                      "expected [" + std::to_string(n) + ", F] (one row per row of " + csv_path +
-                          "), got [" + std::to_string(t.size(0)) + ", " +
-                          std::to_string(t.size(1)) + "]");
+                      "expected [" + std::to_string(n) + ", F] (one row per row of " + csv_path + "), got [" +
+                          std::to_string(t.size(0)) + ", " + std::to_string(t.size(1)) + "]");
     }
     f = t.size(1);
     out.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
@@ -243,9 +239,9 @@ std::vector<float> read_precomputed(const std::string& dir, const std::string& s
     if (array.shape.size() != 2 || array.shape[0] != n) {
       std::string got;
       for (auto s : array.shape) got += (got.empty() ? "" : ", ") + std::to_string(s);
-      throw DataError(npy.string(), "field 'shape'",
-                      "expected [" + std::to_string(n) + ", F] (one row per row of " + csv_path +
-                          "), got [" + got + "]");
+      throw DataError(
+          npy.string(), "field 'shape'",
+          "expected [" + std::to_string(n) + ", F] (one row per row of " + csv_path + "), got [" + got + "]");
     }
     f = array.shape[1];
     out.assign(array.data.begin(), array.data.end());
@@ -269,8 +265,7 @@ std::vector<float> read_precomputed(const std::string& dir, const std::string& s
         std::string values;
         for (auto v : key) values += (values.empty() ? "" : ", ") + std::to_string(v);
         throw DataError(file, line_ref(table.lines[r]),
-                        "duplicate key " + values + ", already on line " +
-                            std::to_string(table.lines[first->second]));
+                        "duplicate key " + values + ", already on line " + std::to_string(table.lines[first->second]));
       }
     }
     out.resize(static_cast<size_t>(n * f));
@@ -278,29 +273,24 @@ std::vector<float> read_precomputed(const std::string& dir, const std::string& s
       auto it = row_of.find(rows[i].key);
       if (it == row_of.end()) {
         const std::string key =
-            nk == 2 ? "dialogue " + std::to_string(rows[i].key[0]) + ", utterance " +
-                          std::to_string(rows[i].key[1])
+            nk == 2 ? "dialogue " + std::to_string(rows[i].key[0]) + ", utterance " + std::to_string(rows[i].key[1])
                     : key_text(key_names, rows[i].key);
         throw DataError(file, "",
-                        "no row for " + key + " (" + csv_path + " line " +
-                            std::to_string(rows[i].line) + ")");
+                        "no row for " + key + " (" + csv_path + " line " + std::to_string(rows[i].line) + ")");
       }
       const auto& row = table.rows[it->second];
       for (int64_t k = 0; k < f; ++k) {
-        const double v =
-            parse_number(row[nk + k], file, table.lines[it->second], table.header[nk + k]);
+        const double v = parse_number(row[nk + k], file, table.lines[it->second], table.header[nk + k]);
         out[i * f + k] = static_cast<float>(v);
       }
     }
   } else {
     throw DataError(dir, "",
-                    "expected " + npy.filename().string() + ", " + pt.filename().string() +
-                        " or " + csv.filename().string() + " for the " + split + " split");
+                    "expected " + npy.filename().string() + ", " + pt.filename().string() + " or " +
+                        csv.filename().string() + " for the " + split + " split");
   }
   if (width >= 0 && f != width) {
-    throw DataError(
-        dir, split,
-        "has " + std::to_string(f) + " features, other splits have " + std::to_string(width));
+    throw DataError(dir, split, "has " + std::to_string(f) + " features, other splits have " + std::to_string(width));
   }
   width = f;
   return out;
@@ -309,41 +299,38 @@ std::vector<float> read_precomputed(const std::string& dir, const std::string& s
 }  // namespace
 
 const std::vector<std::string>& meld_emotions() {
-  static const std::vector<std::string> names = {"neutral", "joy",     "surprise", "anger",
-                                                 "sadness", "disgust", "fear"};
+  static const std::vector<std::string> names = {"neutral", "joy", "surprise", "anger", "sadness", "disgust", "fear"};
   return names;
 }
 
 void MeldOptions::validate(const std::string& prefix) const {
-  require_option(!data_dir.empty(), prefix + "data_dir",
-                 "must name the folder with the split CSVs");
+  require_option(!data_dir.empty(), prefix + "data_dir", "must name the folder with the split CSVs");
   for (size_t s = 0; s < split_files.size(); ++s) {
     require_option(!split_files[s].empty(), prefix + "split_files",
                    std::string("the ") + kSplitNames[s] + " file name is empty");
   }
-  for (const auto* c : {&columns.utterance, &columns.speaker, &columns.emotion, &columns.dialogue,
-                        &columns.utterance_id}) {
+  for (const auto* c :
+       {&columns.utterance, &columns.speaker, &columns.emotion, &columns.dialogue, &columns.utterance_id}) {
     require_option(!c->empty(), prefix + "columns", "column names must not be empty");
   }
   const auto keys = key_columns(columns);
   for (size_t k = 0; k < keys.size(); ++k) {
-    require_option(!keys[k].empty(), prefix + "columns.dialogue_scope",
-                   "column names must not be empty");
+    require_option(!keys[k].empty(), prefix + "columns.dialogue_scope", "column names must not be empty");
     require_option(std::find(keys.begin(), keys.begin() + k, keys[k]) == keys.begin() + k,
                    prefix + "columns.dialogue_scope",
-                   "column '" + keys[k] + "' named twice among dialogue_scope, dialogue and "
-                   "utterance_id");
+                   "column '" + keys[k] +
+                       "' named twice among dialogue_scope, dialogue and "
+                       "utterance_id");
   }
   require_option(class_names.size() >= 2, prefix + "class_names", "needs at least 2 classes");
   std::vector<std::string> seen;
   for (const auto& c : class_names) {
     require_option(!c.empty(), prefix + "class_names", "empty class name");
-    require_option(std::find(seen.begin(), seen.end(), to_lower(c)) == seen.end(),
-                   prefix + "class_names", "duplicate class '" + c + "'");
+    require_option(std::find(seen.begin(), seen.end(), to_lower(c)) == seen.end(), prefix + "class_names",
+                   "duplicate class '" + c + "'");
     seen.push_back(to_lower(c));
   }
-  require_option(max_tokens >= 1 && max_tokens <= 4096, prefix + "max_tokens",
-                 "must be in [1, 4096]");
+  require_option(max_tokens >= 1 && max_tokens <= 4096, prefix + "max_tokens", "must be in [1, 4096]");
   require_option(context_window >= 0, prefix + "context_window", "must be >= 0");
   if (text_features.empty()) {
     require_option(!tokenizer_dir.empty(), prefix + "tokenizer_dir",
@@ -358,12 +345,10 @@ void MeldOptions::validate(const std::string& prefix) const {
   }
 }
 
-MeldOptions read_meld_options(OptionReader& r, const std::string& path,
-                              const std::string& default_tokenizer_dir) {
+MeldOptions read_meld_options(OptionReader& r, const std::string& path, const std::string& default_tokenizer_dir) {
   MeldOptions o;
   o.data_dir = path.empty() ? (fs::path(emofuse::data_dir()) / "meld").string() : path;
-  const auto files =
-      r.get<std::vector<std::string>>("split_files", {o.split_files.begin(), o.split_files.end()});
+  const auto files = r.get<std::vector<std::string>>("split_files", {o.split_files.begin(), o.split_files.end()});
   require_option(files.size() == 3, r.full("split_files"),
                  "expected 3 file names (train, dev, test), got " + std::to_string(files.size()));
   std::copy(files.begin(), files.end(), o.split_files.begin());
@@ -375,15 +360,13 @@ MeldOptions read_meld_options(OptionReader& r, const std::string& path,
     o.columns.emotion = c.get<std::string>("emotion", o.columns.emotion);
     o.columns.dialogue = c.get<std::string>("dialogue", o.columns.dialogue);
     o.columns.utterance_id = c.get<std::string>("utterance_id", o.columns.utterance_id);
-    o.columns.dialogue_scope =
-        c.get<std::vector<std::string>>("dialogue_scope", o.columns.dialogue_scope);
+    o.columns.dialogue_scope = c.get<std::vector<std::string>>("dialogue_scope", o.columns.dialogue_scope);
     c.finish();
   }
   o.tokenizer_dir = r.get<std::string>("tokenizer_dir", default_tokenizer_dir);
   o.tokenizer.vocab_size = r.get<int>("vocab_size", o.tokenizer.vocab_size);
   o.tokenizer.model_type = r.get<std::string>("tokenizer_model_type", o.tokenizer.model_type);
-  o.tokenizer.character_coverage =
-      r.get<double>("character_coverage", o.tokenizer.character_coverage);
+  o.tokenizer.character_coverage = r.get<double>("character_coverage", o.tokenizer.character_coverage);
   o.max_tokens = r.get<int>("max_tokens", o.max_tokens);
   o.context_window = r.get<int>("context_window", o.context_window);
   o.audio_dir = r.get<std::string>("audio_dir", o.audio_dir);
@@ -427,8 +410,7 @@ MultimodalDataset load_meld(const MeldOptions& options) {
 
   // 2. Text: tokens from a tokenizer trained on the train split only, or precomputed features.
   if (options.text_features.empty()) {
-    const std::string model_path =
-        (fs::path(options.tokenizer_dir) / text::Tokenizer::kModelFile).string();
+    const std::string model_path = (fs::path(options.tokenizer_dir) / text::Tokenizer::kModelFile).string();
     text::Tokenizer tokenizer;
     if (fs::exists(model_path)) {
       tokenizer = text::Tokenizer::load(model_path);
@@ -447,18 +429,15 @@ MultimodalDataset load_meld(const MeldOptions& options) {
         position.push_back(u.utterance);
       }
     }
-    auto rows =
-        text::build_token_rows(ids, dialogue, position, options.context_window, options.max_tokens);
+    auto rows = text::build_token_rows(ids, dialogue, position, options.context_window, options.max_tokens);
     specs.push_back({"text", ModalityRole::kText, {options.max_tokens}});
-    features.push_back(
-        torch::from_blob(rows.data(), {n, options.max_tokens}, torch::kInt64).clone());
+    features.push_back(torch::from_blob(rows.data(), {n, options.max_tokens}, torch::kInt64).clone());
   } else {
     int64_t width = -1;
     std::vector<float> all;
     for (int s = 0; s < 3; ++s) {
-      auto part =
-          read_precomputed(options.text_features, kSplitNames[s], splits[s], paths[s],
-                           key_columns(options.columns), width);
+      auto part = read_precomputed(options.text_features, kSplitNames[s], splits[s], paths[s],
+                                   key_columns(options.columns), width);
       all.insert(all.end(), part.begin(), part.end());
     }
     specs.push_back({"text", ModalityRole::kText, {width}});
@@ -470,9 +449,8 @@ MultimodalDataset load_meld(const MeldOptions& options) {
     int64_t width = -1;
     std::vector<float> all;
     for (int s = 0; s < 3; ++s) {
-      auto part =
-          read_precomputed(options.audio_features, kSplitNames[s], splits[s], paths[s],
-                           key_columns(options.columns), width);
+      auto part = read_precomputed(options.audio_features, kSplitNames[s], splits[s], paths[s],
+                                   key_columns(options.columns), width);
       all.insert(all.end(), part.begin(), part.end());
     }
     specs.push_back({"audio", ModalityRole::kAudio, {width}});
@@ -495,8 +473,7 @@ MultimodalDataset load_meld(const MeldOptions& options) {
       }
     }
     if (found == 0) {
-      throw DataError(options.audio_dir, "",
-                      "no dia{D}_utt{U}.wav or .flac under train/, dev/ or test/");
+      throw DataError(options.audio_dir, "", "no dia{D}_utt{U}.wav or .flac under train/, dev/ or test/");
     }
     const int64_t f = static_cast<int64_t>(audio::audio_feature_names(options.audio).size());
     // Last column "audio_present": 1 when the utterance has audio, 0 (and zero features) if not.
@@ -507,8 +484,7 @@ MultimodalDataset load_meld(const MeldOptions& options) {
       for (int64_t r = begin; r < end; ++r) {
         if (files[r].empty()) continue;
         try {
-          const auto v =
-              audio::audio_utterance_features(audio::audio_read(files[r]), options.audio);
+          const auto v = audio::audio_utterance_features(audio::audio_read(files[r]), options.audio);
           for (int64_t k = 0; k < f; ++k) out[r * (f + 1) + k] = static_cast<float>(v[k]);
           out[r * (f + 1) + f] = 1.0f;
         } catch (const std::exception& e) {
@@ -548,16 +524,16 @@ MultimodalDataset load_meld(const MeldOptions& options) {
       ++i;
     }
   }
-  MultimodalDataset dataset(std::move(specs), std::move(features), targets, subjects, trials,
-                            options.class_names, options.data_dir);
+  MultimodalDataset dataset(std::move(specs), std::move(features), targets, subjects, trials, options.class_names,
+                            options.data_dir);
   dataset.set_hard_labels(labels);
   dataset.set_partitions(partitions);
   dataset.set_subject_names(std::move(speaker_names));
   return dataset;
 }
 
-torch::Tensor tokenize_lines(const std::string& text_file, const std::string& tokenizer_model,
-                             int max_tokens, int context_window) {
+torch::Tensor tokenize_lines(const std::string& text_file, const std::string& tokenizer_model, int max_tokens,
+                             int context_window) {
   require_option(max_tokens >= 1, "max_tokens", "must be >= 1");
   require_option(context_window >= 0, "context_window", "must be >= 0");
   std::ifstream in(text_file, std::ios::binary);
@@ -570,8 +546,7 @@ torch::Tensor tokenize_lines(const std::string& text_file, const std::string& to
   std::vector<int64_t> dialogue(ids.size(), 0), position(ids.size());
   for (int64_t k = 0; k < n; ++k) position[k] = k;
   auto rows = text::build_token_rows(ids, dialogue, position, context_window, max_tokens);
-  return torch::from_blob(rows.data(), {n, static_cast<int64_t>(max_tokens)}, torch::kInt64)
-      .clone();
+  return torch::from_blob(rows.data(), {n, static_cast<int64_t>(max_tokens)}, torch::kInt64).clone();
 }
 
 }  // namespace emofuse::data

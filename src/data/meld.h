@@ -51,8 +51,7 @@ struct MeldOptions {
   /// Folder with the three split files (e.g. $EMOFUSE_DATA_DIR/meld).
   std::string data_dir;
   /// File names of the train, dev and test splits inside data_dir.
-  std::array<std::string, 3> split_files = {"train_sent_emo.csv", "dev_sent_emo.csv",
-                                            "test_sent_emo.csv"};
+  std::array<std::string, 3> split_files = {"train_sent_emo.csv", "dev_sent_emo.csv", "test_sent_emo.csv"};
   ConversationColumns columns;
   /// Emotion classes (matched case-insensitively against the emotion column).
   std::vector<std::string> class_names = meld_emotions();
@@ -92,8 +91,7 @@ struct MeldOptions {
 ///   context_window, audio_dir, audio: {frame_ms, hop_ms, n_mels, n_mfcc, fmin_hz, fmax_hz,
 ///   pitch_fmin_hz, pitch_fmax_hz, pitch_window_ms, yin_threshold, silence_db},
 ///   text_features, audio_features
-MeldOptions read_meld_options(OptionReader& reader, const std::string& path,
-                              const std::string& default_tokenizer_dir);
+MeldOptions read_meld_options(OptionReader& reader, const std::string& path, const std::string& default_tokenizer_dir);
 
 /// Loads the three splits (see the file comment). Validates `options` first.
 MultimodalDataset load_meld(const MeldOptions& options);
@@ -102,7 +100,7 @@ MultimodalDataset load_meld(const MeldOptions& options);
 /// (UTF-8; blank lines kept as empty utterances), with the tokenizer at `tokenizer_model`.
 /// With `context_window` > 0 the lines are treated as one dialogue in order.
 /// Returns int64 ids [N, max_tokens].
-torch::Tensor tokenize_lines(const std::string& text_file, const std::string& tokenizer_model,
-                             int max_tokens, int context_window = 0);
+torch::Tensor tokenize_lines(const std::string& text_file, const std::string& tokenizer_model, int max_tokens,
+                             int context_window = 0);
 
 }  // namespace emofuse::data

@@ -21,8 +21,8 @@ void Standardizer::fit(const MultimodalDataset& train) {
 
 MultimodalDataset Standardizer::apply(const MultimodalDataset& data) const {
   if (static_cast<int64_t>(means_.size()) != data.num_modalities()) {
-    throw Error(data.source() + ": standardizer fitted on " + std::to_string(means_.size()) +
-                " modalities, data has " + std::to_string(data.num_modalities()));
+    throw Error(data.source() + ": standardizer fitted on " + std::to_string(means_.size()) + " modalities, data has " +
+                std::to_string(data.num_modalities()));
   }
   MultimodalDataset out = data;
   for (int64_t m = 0; m < data.num_modalities(); ++m) {
@@ -61,7 +61,7 @@ MultimodalDataset normalize_per_subject(const MultimodalDataset& data) {
   const auto subjects = data.subjects();
   for (int64_t m = 0; m < data.num_modalities(); ++m) {
     const auto& x = data.features(m);
-    if (!x.is_floating_point()) continue;  // token ids
+    if (!x.is_floating_point()) continue;                                // token ids
     auto flat = x.reshape({x.size(0), -1}).to(torch::kFloat64).clone();  // [N, F]
     for (auto s : data.unique_subjects()) {
       auto rows = (subjects == s).nonzero().reshape(-1);

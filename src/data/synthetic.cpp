@@ -16,7 +16,9 @@ namespace {
 constexpr int64_t kClasses = 10;
 constexpr int64_t kFactors = 2 + kClasses;  // valence, arousal, u_0..u_9
 constexpr int64_t kValence = 0, kArousal = 1;
-constexpr int64_t u(int64_t c) { return 2 + c; }
+constexpr int64_t u(int64_t c) {
+  return 2 + c;
+}
 
 // Group sign g_c and arousal loading h_c of each emotion (see synthetic.h).
 const float kGroup[kClasses] = {1, 1, 1, 1, 1, -1, -1, -1, -1, -1};
@@ -39,9 +41,8 @@ std::vector<View> views() {
 }  // namespace
 
 const std::vector<std::string>& synthetic_class_names() {
-  static const std::vector<std::string> names{"joy",   "amusement", "tenderness", "inspiration",
-                                              "calmness", "anger",   "disgust",    "fear",
-                                              "sadness",  "tension"};
+  static const std::vector<std::string> names{"joy",   "amusement", "tenderness", "inspiration", "calmness",
+                                              "anger", "disgust",   "fear",       "sadness",     "tension"};
   return names;
 }
 
@@ -78,8 +79,7 @@ SyntheticCohort make_synthetic_cohort(const SyntheticOptions& o) {
   auto group = torch::from_blob((void*)kGroup, {kClasses}, f32).clone();
   auto arousal_loading = torch::from_blob((void*)kArousalLoading, {kClasses}, f32).clone();
   auto logits = 1.5 * perceived.select(2, kValence).unsqueeze(2) * group +
-                perceived.select(2, kArousal).unsqueeze(2) * arousal_loading +
-                0.8 * perceived.narrow(2, 2, kClasses);
+                perceived.select(2, kArousal).unsqueeze(2) * arousal_loading + 0.8 * perceived.narrow(2, 2, kClasses);
   auto true_clip = torch::softmax(logits, 2);
 
   // Observed ratings: multiplicative log-normal noise, on a 0-9 rating scale.
@@ -118,7 +118,7 @@ SyntheticCohort make_synthetic_cohort(const SyntheticOptions& o) {
       const int64_t channels = spec.shape[0], bands = spec.shape[1], sources = 3;
       auto w = randn({sources, k, bands}) * (1.5 / std::sqrt(double(k)));
       auto b = 0.3 * randn({sources, 1, bands});
-      auto responses = torch::tanh(torch::matmul(z.unsqueeze(0), w) + b);  // [S, N, bands]
+      auto responses = torch::tanh(torch::matmul(z.unsqueeze(0), w) + b);           // [S, N, bands]
       auto topography = torch::softmax(randn({channels, sources}) * 1.5, 1) * 1.5;  // [ch, S]
       clean = torch::einsum("cs,snb->ncb", {topography, responses}).reshape({N, width});
     } else if (view.role == ModalityRole::kBehavioural) {
@@ -146,7 +146,10 @@ SyntheticCohort make_synthetic_cohort(const SyntheticOptions& o) {
   SyntheticCohort cohort{
       MultimodalDataset(std::move(specs), std::move(features), targets, subject_of_row, clip_of_row,
                         synthetic_class_names(), "synthetic cohort (seed " + std::to_string(o.seed) + ")"),
-      truth, ratings, {}, o};
+      truth,
+      ratings,
+      {},
+      o};
   std::vector<std::string> names;
   for (int64_t s = 0; s < S; ++s) {
     char buf[32];
@@ -154,8 +157,7 @@ SyntheticCohort make_synthetic_cohort(const SyntheticOptions& o) {
     names.push_back(buf);
   }
   cohort.dataset.set_subject_names(names);
-  cohort.ceiling = metrics::evaluate_predictions(truth, cohort.dataset.targets(),
-                                                 cohort.dataset.hard_labels());
+  cohort.ceiling = metrics::evaluate_predictions(truth, cohort.dataset.targets(), cohort.dataset.hard_labels());
   return cohort;
 }
 
@@ -169,9 +171,8 @@ void write_synthetic_dmer(const SyntheticCohort& cohort, const std::string& fold
   auto feas = torch::cat(columns, 1);
   for (auto s : d.unique_subjects()) {
     auto rows = (d.subjects() == s).nonzero().flatten();
-    write_dmer_subject((fs::path(folder) / (d.subject_name(s) + ".mat")).string(),
-                       feas.index_select(0, rows), d.trials().index_select(0, rows) + 1,
-                       cohort.clip_ratings[s]);
+    write_dmer_subject((fs::path(folder) / (d.subject_name(s) + ".mat")).string(), feas.index_select(0, rows),
+                       d.trials().index_select(0, rows) + 1, cohort.clip_ratings[s]);
   }
   {
     std::ofstream out(fs::path(folder) / "classes.txt");
@@ -180,11 +181,18 @@ void write_synthetic_dmer(const SyntheticCohort& cohort, const std::string& fold
   const auto& o = cohort.options;
   nlohmann::json j;
   j["generator"] = "emofuse synthetic DMER cohort";
-  j["options"] = {{"subjects", o.subjects}, {"clips", o.clips}, {"seconds", o.seconds}, {"seed", o.seed},
-                  {"feature_noise", o.feature_noise}, {"video_noise", o.video_noise},
-                  {"subject_offset", o.subject_offset}, {"subject_gain", o.subject_gain},
-                  {"subject_perception", o.subject_perception}, {"state_jitter", o.state_jitter},
-                  {"temporal_correlation", o.temporal_correlation}, {"rating_noise", o.rating_noise}};
+  j["options"] = {{"subjects", o.subjects},
+                  {"clips", o.clips},
+                  {"seconds", o.seconds},
+                  {"seed", o.seed},
+                  {"feature_noise", o.feature_noise},
+                  {"video_noise", o.video_noise},
+                  {"subject_offset", o.subject_offset},
+                  {"subject_gain", o.subject_gain},
+                  {"subject_perception", o.subject_perception},
+                  {"state_jitter", o.state_jitter},
+                  {"temporal_correlation", o.temporal_correlation},
+                  {"rating_noise", o.rating_noise}};
   j["ceiling"] = cohort.ceiling;
   j["ceiling_note"] = "metrics of the noise-free clip distributions against the noisy observed targets";
   std::ofstream(fs::path(folder) / "cohort.json") << j.dump(2) << "\n";

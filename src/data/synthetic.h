@@ -27,26 +27,26 @@
 namespace emofuse::data {
 
 struct SyntheticOptions {
-  int64_t subjects = 12;               ///< S
-  int64_t clips = 32;                  ///< stimuli per subject (shared by all subjects)
-  int64_t seconds = 10;                ///< one-second samples per clip (T)
+  int64_t subjects = 12;  ///< S
+  int64_t clips = 32;     ///< stimuli per subject (shared by all subjects)
+  int64_t seconds = 10;   ///< one-second samples per clip (T)
   uint64_t seed = 0;
-  double feature_noise = 0.8;          ///< std of per-sample physiological feature noise
-  double video_noise = 2.0;            ///< std of per-sample noise on each of the 768 video dims
-  double subject_offset = 0.5;         ///< std of per-subject, per-feature offsets
-  double subject_gain = 0.3;           ///< std of log per-subject, per-feature gains
-  double subject_perception = 0.5;     ///< std of a subject's deviation from the clip factors
-  double state_jitter = 0.4;           ///< std of the within-clip AR(1) drift of the factors
-  double temporal_correlation = 0.8;   ///< AR(1) coefficient of that drift (0 <= rho < 1)
-  double rating_noise = 0.3;           ///< std of log-normal noise on each rating
-  void validate() const;               ///< throws OptionError naming the field
+  double feature_noise = 0.8;         ///< std of per-sample physiological feature noise
+  double video_noise = 2.0;           ///< std of per-sample noise on each of the 768 video dims
+  double subject_offset = 0.5;        ///< std of per-subject, per-feature offsets
+  double subject_gain = 0.3;          ///< std of log per-subject, per-feature gains
+  double subject_perception = 0.5;    ///< std of a subject's deviation from the clip factors
+  double state_jitter = 0.4;          ///< std of the within-clip AR(1) drift of the factors
+  double temporal_correlation = 0.8;  ///< AR(1) coefficient of that drift (0 <= rho < 1)
+  double rating_noise = 0.3;          ///< std of log-normal noise on each rating
+  void validate() const;              ///< throws OptionError naming the field
 };
 
 struct SyntheticCohort {
-  MultimodalDataset dataset;                 ///< modalities eeg, gsr, ppg, video; noisy targets
-  torch::Tensor true_distributions;          ///< [N, C] the noise-free p of each sample's clip
-  torch::Tensor clip_ratings;                ///< [S, clips, C] observed ratings (dis_label)
-  std::map<std::string, double> ceiling;     ///< metrics of true_distributions vs the targets
+  MultimodalDataset dataset;              ///< modalities eeg, gsr, ppg, video; noisy targets
+  torch::Tensor true_distributions;       ///< [N, C] the noise-free p of each sample's clip
+  torch::Tensor clip_ratings;             ///< [S, clips, C] observed ratings (dis_label)
+  std::map<std::string, double> ceiling;  ///< metrics of true_distributions vs the targets
   SyntheticOptions options;
 };
 

@@ -43,16 +43,16 @@ torch::Tensor numeric_columns(const CsvTable& t, const std::vector<int64_t>& col
 
 // An integer-valued number in [lo, hi], parsed from a table cell; `what` names it in the error
 // ("subject id"). Fractions are rejected rather than rounded.
-int64_t parse_integer_in(const std::string& text, const std::string& path, const std::string& where,
-                         int64_t lo, int64_t hi, const std::string& what) {
+int64_t parse_integer_in(const std::string& text, const std::string& path, const std::string& where, int64_t lo,
+                         int64_t hi, const std::string& what) {
   char* end = nullptr;
   const double value = std::strtod(text.c_str(), &end);
   if (text.empty() || *end != '\0' || !std::isfinite(value) || value != std::floor(value)) {
     throw DataError(path, where, "expected an integer " + what + ", got '" + text + "'");
   }
   if (value < static_cast<double>(lo) || value > static_cast<double>(hi)) {
-    throw DataError(path, where, what + " " + text + " outside the valid range " + std::to_string(lo) + ".." +
-                                     std::to_string(hi));
+    throw DataError(path, where,
+                    what + " " + text + " outside the valid range " + std::to_string(lo) + ".." + std::to_string(hi));
   }
   return static_cast<int64_t>(value);
 }
@@ -130,8 +130,8 @@ std::string line_column(int64_t line, int64_t column) {
 
 }  // namespace
 
-MultimodalDataset load_feature_csv(const YAML::Node& spec, const std::string& base_dir,
-                                   const std::string& spec_source, bool renormalise) {
+MultimodalDataset load_feature_csv(const YAML::Node& spec, const std::string& base_dir, const std::string& spec_source,
+                                   bool renormalise) {
   OptionReader r(spec, spec_source);
   r.get<std::string>("format", "csv");
   const auto rel = r.get<std::string>("path", "");
@@ -149,8 +149,7 @@ MultimodalDataset load_feature_csv(const YAML::Node& spec, const std::string& ba
     throw OptionError(r.full("label_column"), "give exactly one of label_column and distribution_columns");
   }
   if (!distribution_columns.empty() && distribution_columns.size() < 2) {
-    throw OptionError(r.full("distribution_columns"),
-                      "lists 1 column; a label distribution needs at least 2 classes");
+    throw OptionError(r.full("distribution_columns"), "lists 1 column; a label distribution needs at least 2 classes");
   }
   if (renormalise && distribution_columns.empty()) {
     throw OptionError(r.full("renormalise"), "applies to distribution_columns only (label_column gives one-hot rows)");
@@ -275,8 +274,8 @@ MultimodalDataset load_wesad_features(const std::string& path, const std::string
                                   {"acc", ModalityRole::kBehavioural, {"ACC_", "net_acc_"}}};
   auto keep = [&](const std::string& column) {
     if (!informative) return true;
-    return column.size() > 4 && (column.compare(column.size() - 4, 4, "_std") == 0 || column == "BVP_peak_freq" ||
-                                 column == "TEMP_slope");
+    return column.size() > 4 &&
+           (column.compare(column.size() - 4, 4, "_std") == 0 || column == "BVP_peak_freq" || column == "TEMP_slope");
   };
   std::vector<ModalitySpec> specs;
   std::vector<torch::Tensor> features;
@@ -332,9 +331,10 @@ MultimodalDataset load_deap(const std::string& folder, const std::string& task) 
   auto subject_video = read_whitespace_table(subject_path, 2);
   auto labels = read_whitespace_table(label_path, 2);
   if (subject_video.rows.size() != features.rows.size() || labels.rows.size() != features.rows.size()) {
-    throw DataError(folder, "rows", "EEG_feature.txt has " + std::to_string(features.rows.size()) +
-                                        " rows, subject_video.txt " + std::to_string(subject_video.rows.size()) +
-                                        ", valence_arousal_label.txt " + std::to_string(labels.rows.size()));
+    throw DataError(folder, "rows",
+                    "EEG_feature.txt has " + std::to_string(features.rows.size()) + " rows, subject_video.txt " +
+                        std::to_string(subject_video.rows.size()) + ", valence_arousal_label.txt " +
+                        std::to_string(labels.rows.size()));
   }
   // DEAP: 32 participants (ids 1-32) watched 40 music videos (ids 1-40); labels 1 or 2.
   constexpr int64_t kSubjects = 32, kVideos = 40;
@@ -349,7 +349,8 @@ MultimodalDataset load_deap(const std::string& folder, const std::string& task) 
     }
     const int64_t sv_line = subject_video.lines[i];
     subjects.push_back(parse_integer_in(subject_video.rows[i][0], subject_path, line_column(sv_line, 1) + " (subject)",
-                                        1, kSubjects, "subject id") - 1);
+                                        1, kSubjects, "subject id") -
+                       1);
     videos.push_back(parse_integer_in(subject_video.rows[i][1], subject_path, line_column(sv_line, 2) + " (video)", 1,
                                       kVideos, "video id"));
     const int64_t value =
@@ -360,10 +361,11 @@ MultimodalDataset load_deap(const std::string& folder, const std::string& task) 
   // Band-major [N, 5 bands, 32 electrodes] -> channel-major [N, 32, 5].
   auto eeg = x.view({n, 5, 32}).permute({0, 2, 1}).contiguous();
   auto label_tensor = torch::tensor(classes, torch::kInt64);
-  std::vector<std::string> names = task == "valence" ? std::vector<std::string>{"positive", "negative"}
-                                                     : std::vector<std::string>{"high", "low"};
+  std::vector<std::string> names =
+      task == "valence" ? std::vector<std::string>{"positive", "negative"} : std::vector<std::string>{"high", "low"};
   MultimodalDataset dataset({{"eeg", ModalityRole::kPhysiological, {32, 5}}}, {eeg}, one_hot_targets(label_tensor, 2),
-                            torch::tensor(subjects, torch::kInt64), torch::tensor(videos, torch::kInt64), names, folder);
+                            torch::tensor(subjects, torch::kInt64), torch::tensor(videos, torch::kInt64), names,
+                            folder);
   dataset.set_hard_labels(label_tensor);
   std::vector<std::string> subject_names;
   for (int64_t s = 1; s <= 32; ++s) subject_names.push_back("s" + std::to_string(s));

@@ -23,10 +23,10 @@ namespace emofuse::data {
 ///     - {name: acc, role: behavioural, columns: [acc_x, acc_y], shape: [2]}
 ///   renormalise: false              # distribution_columns only: divide each row by its sum
 /// Subject and trial cells are names or integers ("2" and "2.0" are one id); an empty cell or
-/// a fractional number is an error. At least 2 classes are required. `renormalise` = true acts as if the spec said so (the data
-/// section's own key, for a spec read from a dataset.yaml).
-MultimodalDataset load_feature_csv(const YAML::Node& spec, const std::string& base_dir,
-                                   const std::string& spec_source, bool renormalise = false);
+/// a fractional number is an error. At least 2 classes are required. `renormalise` = true acts as if the spec said so
+/// (the data section's own key, for a spec read from a dataset.yaml).
+MultimodalDataset load_feature_csv(const YAML::Node& spec, const std::string& base_dir, const std::string& spec_source,
+                                   bool renormalise = false);
 
 /// WESAD window features (may14_feats4.csv): physiological eda, bvp, temp, resp; behavioural acc
 /// (ACC_* and net_acc_*); labels 0 amusement, 1 baseline, 2 stress; subject = the `subject`

@@ -7,8 +7,7 @@
 namespace emofuse::metrics {
 
 const std::vector<std::string>& distribution_metric_names() {
-  static const std::vector<std::string> names{"chebyshev", "clark",  "canberra",
-                                              "kl",        "cosine", "intersection"};
+  static const std::vector<std::string> names{"chebyshev", "clark", "canberra", "kl", "cosine", "intersection"};
   return names;
 }
 
@@ -18,8 +17,7 @@ const std::vector<std::string>& classification_metric_names() {
 }
 
 bool lower_is_better(const std::string& metric) {
-  return metric == "chebyshev" || metric == "clark" || metric == "canberra" || metric == "kl" ||
-         metric == "loss";
+  return metric == "chebyshev" || metric == "clark" || metric == "canberra" || metric == "kl" || metric == "loss";
 }
 
 void check_metric_name(const std::string& metric, const std::string& option) {
@@ -36,9 +34,8 @@ void check_metric_name(const std::string& metric, const std::string& option) {
 
 torch::Tensor distribution_metric_per_sample(const std::string& metric, const torch::Tensor& predictions,
                                              const torch::Tensor& targets) {
-  TORCH_CHECK(predictions.dim() == 2 && predictions.sizes() == targets.sizes(),
-              "metrics: predictions ", predictions.sizes(), " and targets ", targets.sizes(),
-              " must both be [N, C]");
+  TORCH_CHECK(predictions.dim() == 2 && predictions.sizes() == targets.sizes(), "metrics: predictions ",
+              predictions.sizes(), " and targets ", targets.sizes(), " must both be [N, C]");
   auto q = predictions.to(torch::kDouble);
   auto p = targets.to(torch::kDouble);
   auto diff = p - q;
@@ -58,8 +55,7 @@ torch::Tensor distribution_metric_per_sample(const std::string& metric, const to
   throw Error("unknown distribution metric '" + metric + "'");
 }
 
-std::map<std::string, double> distribution_metrics(const torch::Tensor& predictions,
-                                                   const torch::Tensor& targets) {
+std::map<std::string, double> distribution_metrics(const torch::Tensor& predictions, const torch::Tensor& targets) {
   std::map<std::string, double> out;
   for (const auto& name : distribution_metric_names()) {
     out[name] = distribution_metric_per_sample(name, predictions, targets).mean().item<double>();
@@ -73,9 +69,8 @@ std::map<std::string, double> ClassificationReport::scalars() const {
 
 ClassificationReport classification_report(const torch::Tensor& predicted, const torch::Tensor& truth,
                                            int64_t num_classes) {
-  TORCH_CHECK(predicted.dim() == 1 && predicted.sizes() == truth.sizes(),
-              "classification_report: predicted ", predicted.sizes(), " and truth ", truth.sizes(),
-              " must both be [N]");
+  TORCH_CHECK(predicted.dim() == 1 && predicted.sizes() == truth.sizes(), "classification_report: predicted ",
+              predicted.sizes(), " and truth ", truth.sizes(), " must both be [N]");
   auto pred = predicted.to(torch::kInt64).contiguous();
   auto real = truth.to(torch::kInt64).contiguous();
   // confusion[t, p] counts samples of true class t predicted as p (bincount of t * C + p).
@@ -127,8 +122,7 @@ ClassificationReport classification_report_from_confusion(const torch::Tensor& c
   return r;
 }
 
-std::map<std::string, double> evaluate_predictions(const torch::Tensor& predictions,
-                                                   const torch::Tensor& targets,
+std::map<std::string, double> evaluate_predictions(const torch::Tensor& predictions, const torch::Tensor& targets,
                                                    const torch::Tensor& labels) {
   auto out = distribution_metrics(predictions, targets);
   auto report = classification_report(predictions.argmax(1), labels, predictions.size(1));

@@ -36,18 +36,17 @@ torch::Tensor distribution_metric_per_sample(const std::string& metric, const to
                                              const torch::Tensor& targets);
 
 /// Mean over samples of the six distribution metrics.
-std::map<std::string, double> distribution_metrics(const torch::Tensor& predictions,
-                                                   const torch::Tensor& targets);
+std::map<std::string, double> distribution_metrics(const torch::Tensor& predictions, const torch::Tensor& targets);
 
 /// Classification results for predicted and true labels [N] (int64) over C classes.
 struct ClassificationReport {
   double accuracy = 0;
-  double macro_f1 = 0;     ///< unweighted mean F1 over classes present in truth or prediction
-  double weighted_f1 = 0;  ///< F1 weighted by true-class support
-  double uar = 0;          ///< unweighted average recall over classes present in the truth
+  double macro_f1 = 0;                        ///< unweighted mean F1 over classes present in truth or prediction
+  double weighted_f1 = 0;                     ///< F1 weighted by true-class support
+  double uar = 0;                             ///< unweighted average recall over classes present in the truth
   std::vector<double> precision, recall, f1;  ///< per class (0 where undefined)
   std::vector<int64_t> support;               ///< true count per class
-  torch::Tensor confusion;  ///< [C, C] int64, rows = true class, columns = predicted class
+  torch::Tensor confusion;                    ///< [C, C] int64, rows = true class, columns = predicted class
   std::map<std::string, double> scalars() const;
 };
 
@@ -59,8 +58,7 @@ ClassificationReport classification_report_from_confusion(const torch::Tensor& c
 
 /// All metrics for predicted distributions [N, C] against target distributions [N, C] and true
 /// labels [N]: the six distribution metrics plus accuracy, macro_f1, weighted_f1, uar.
-std::map<std::string, double> evaluate_predictions(const torch::Tensor& predictions,
-                                                   const torch::Tensor& targets,
+std::map<std::string, double> evaluate_predictions(const torch::Tensor& predictions, const torch::Tensor& targets,
                                                    const torch::Tensor& labels);
 
 /// Mean and sample standard deviation (n - 1; 0 for one value) of each metric across folds.

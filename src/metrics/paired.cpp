@@ -12,27 +12,25 @@ namespace {
 
 // Checks that `a` and `b` can be paired: same length and every value finite. `what` names the
 // caller in the message ("wilcoxon_signed_rank", "compare_paired").
-void check_paired_input(const std::vector<double>& a, const std::vector<double>& b,
-                        const std::string& what, const std::string& a_name,
-                        const std::string& b_name) {
+void check_paired_input(const std::vector<double>& a, const std::vector<double>& b, const std::string& what,
+                        const std::string& a_name, const std::string& b_name) {
   if (a.size() != b.size()) {
-    throw std::invalid_argument(what + ": " + a_name + " has " + std::to_string(a.size()) +
-                                " values but " + b_name + " has " + std::to_string(b.size()) +
-                                "; paired values need equal lengths");
+    throw std::invalid_argument(what + ": " + a_name + " has " + std::to_string(a.size()) + " values but " + b_name +
+                                " has " + std::to_string(b.size()) + "; paired values need equal lengths");
   }
   for (size_t i = 0; i < a.size(); ++i) {
     if (!std::isfinite(a[i])) {
-      throw std::invalid_argument(what + ": " + a_name + "[" + std::to_string(i) +
-                                  "] is not finite (" + std::to_string(a[i]) + ")");
+      throw std::invalid_argument(what + ": " + a_name + "[" + std::to_string(i) + "] is not finite (" +
+                                  std::to_string(a[i]) + ")");
     }
     if (!std::isfinite(b[i])) {
-      throw std::invalid_argument(what + ": " + b_name + "[" + std::to_string(i) +
-                                  "] is not finite (" + std::to_string(b[i]) + ")");
+      throw std::invalid_argument(what + ": " + b_name + "[" + std::to_string(i) + "] is not finite (" +
+                                  std::to_string(b[i]) + ")");
     }
     // Two finite doubles of opposite sign near the largest double can still overflow.
     if (!std::isfinite(a[i] - b[i])) {
-      throw std::invalid_argument(what + ": the difference " + a_name + "[" + std::to_string(i) +
-                                  "] - " + b_name + "[" + std::to_string(i) + "] overflows");
+      throw std::invalid_argument(what + ": the difference " + a_name + "[" + std::to_string(i) + "] - " + b_name +
+                                  "[" + std::to_string(i) + "] overflows");
     }
   }
 }
@@ -57,7 +55,7 @@ double exact_two_sided_p(int64_t n, int64_t w) {
   }
   double at_most = 0.0, at_least = 0.0;
   for (int64_t s = 0; s <= max_sum; ++s) (s <= w ? at_most : at_least) += count[s];
-  at_least += count[w];  // W+ = w belongs to both tails
+  at_least += count[w];                                       // W+ = w belongs to both tails
   const double total = std::ldexp(1.0, static_cast<int>(n));  // 2^n
   const double p = 2.0 * std::min(at_most, at_least) / total;
   return std::min(1.0, p);
@@ -81,8 +79,7 @@ WilcoxonResult wilcoxon_signed_rank(const std::vector<double>& a, const std::vec
   // (0-based) shares the mean rank ((i+1) + (i+t)) / 2. Each group adds (t^3 - t) to the tie term.
   std::vector<size_t> order(d.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(),
-            [&](size_t x, size_t y) { return std::fabs(d[x]) < std::fabs(d[y]); });
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return std::fabs(d[x]) < std::fabs(d[y]); });
   double w_plus = 0.0;
   double tie_term = 0.0;  // sum over tie groups of (t^3 - t)
   for (size_t i = 0; i < order.size();) {

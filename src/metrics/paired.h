@@ -25,10 +25,10 @@ namespace emofuse::metrics {
 inline constexpr int64_t kWilcoxonExactLimit = 50;
 
 struct WilcoxonResult {
-  int64_t pairs = 0;         ///< n: pairs with a non-zero difference
-  double statistic = 0;      ///< W+, the rank sum of the positive differences
-  double p_value = 1;        ///< two-sided
-  bool exact = false;        ///< exact distribution (else normal approximation)
+  int64_t pairs = 0;     ///< n: pairs with a non-zero difference
+  double statistic = 0;  ///< W+, the rank sum of the positive differences
+  double p_value = 1;    ///< two-sided
+  bool exact = false;    ///< exact distribution (else normal approximation)
 };
 
 /// Two-sided Wilcoxon signed-rank test of `a` against `b` (same length; throws
@@ -37,8 +37,8 @@ WilcoxonResult wilcoxon_signed_rank(const std::vector<double>& a, const std::vec
 
 /// One model against another on the same folds, for one metric.
 struct PairedComparison {
-  std::string other;              ///< the model compared against
-  double mean_difference = 0;     ///< mean over folds of (this - other), in the metric's units
+  std::string other;                       ///< the model compared against
+  double mean_difference = 0;              ///< mean over folds of (this - other), in the metric's units
   int64_t wins = 0, losses = 0, ties = 0;  ///< folds where this model is better / worse / equal
   int64_t folds = 0;
   WilcoxonResult test;

@@ -56,7 +56,8 @@ data::DatasetSchema schema_from_yaml(const YAML::Node& y, const std::string& fil
   } catch (const YAML::Exception& e) {
     throw DataError(file, "field 'schema'", "malformed: " + e.msg);
   }
-  if (s.modalities.empty() || s.class_names.empty()) throw DataError(file, "field 'schema'", "no modalities or classes");
+  if (s.modalities.empty() || s.class_names.empty())
+    throw DataError(file, "field 'schema'", "no modalities or classes");
   return s;
 }
 
@@ -147,13 +148,15 @@ void verify_bundle_files(const std::string& dir, const YAML::Node& files, const 
     if (!fs::exists(path)) continue;  // the reader that needs it says what is missing
     if (!fs::is_regular_file(path)) throw DataError(path, "", "not a regular file");
     if (fs::file_size(path) != bytes) {
-      throw DataError(path, "", "holds " + std::to_string(fs::file_size(path)) + " bytes, model.yaml records " +
-                                    std::to_string(bytes) + " (truncated, or from another bundle)");
+      throw DataError(path, "",
+                      "holds " + std::to_string(fs::file_size(path)) + " bytes, model.yaml records " +
+                          std::to_string(bytes) + " (truncated, or from another bundle)");
     }
     const auto actual = file_digest(path);
     if (actual != digest) {
-      throw DataError(path, "", "content digest " + actual + " differs from the " + digest +
-                                    " model.yaml records (corrupt, or from another bundle)");
+      throw DataError(path, "",
+                      "content digest " + actual + " differs from the " + digest +
+                          " model.yaml records (corrupt, or from another bundle)");
     }
   }
 }
@@ -178,10 +181,12 @@ ModelBundle load_model_bundle(const std::string& dir) {
     try {
       b.provenance = BundleProvenance{evaluation["fold"].as<std::string>(),
                                       evaluation["test_subjects"].as<std::vector<std::string>>()};
-      if (const auto input = y["input"]) b.provenance->normalize_per_subject = input["normalize_per_subject"].as<bool>(false);
+      if (const auto input = y["input"])
+        b.provenance->normalize_per_subject = input["normalize_per_subject"].as<bool>(false);
     } catch (const YAML::Exception&) {
-      throw DataError(yaml_path, "field 'evaluation'",
-                      "expected {fold: <name>, test_subjects: [<subject>, ...]} (and input: {normalize_per_subject: <bool>})");
+      throw DataError(
+          yaml_path, "field 'evaluation'",
+          "expected {fold: <name>, test_subjects: [<subject>, ...]} (and input: {normalize_per_subject: <bool>})");
     }
   }
   const auto& entry = find_model(b.model_name);

@@ -17,9 +17,9 @@ struct EpochRecord;     // models/trainer.h
 /// What fit() may use besides the data: training options, where to checkpoint, how to report.
 struct FitContext {
   const TrainerOptions* trainer = nullptr;  ///< for gradient-trained models
-  std::string checkpoint_dir;  ///< empty: no checkpoints; else resumable state goes here
-  std::string fold_name;       ///< e.g. "fold 3/12 (S07)" for progress lines
-  uint64_t seed = 0;           ///< seed for this fit (already mixed with the fold)
+  std::string checkpoint_dir;               ///< empty: no checkpoints; else resumable state goes here
+  std::string fold_name;                    ///< e.g. "fold 3/12 (S07)" for progress lines
+  uint64_t seed = 0;                        ///< seed for this fit (already mixed with the fold)
   /// Called after every epoch (after its checkpoint is written), for gradient-trained models.
   std::function<void(const EpochRecord&)> on_epoch_end;
 };

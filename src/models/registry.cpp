@@ -57,9 +57,9 @@ void DeepEstimator::build_module() {
         given += (given.empty() ? "" : ", ") + kv.first.as<std::string>() + "=" + kv.second.as<std::string>();
       }
     }
-    return OptionError("model.options",
-                       "building '" + name_ + "' needs more memory than this machine can allocate (" + detail +
-                           "); reduce its size options" + (given.empty() ? "" : " (given: " + given + ")"));
+    return OptionError("model.options", "building '" + name_ + "' needs more memory than this machine can allocate (" +
+                                            detail + "); reduce its size options" +
+                                            (given.empty() ? "" : " (given: " + given + ")"));
   };
   try {
     module_ = factory_(schema_, options_);
@@ -69,7 +69,8 @@ void DeepEstimator::build_module() {
     const std::string message = e.what_without_backtrace();
     if (message.find("allocate") == std::string::npos) throw;
     const auto tried = message.find("you tried to allocate");
-    throw too_big(tried == std::string::npos ? "allocation failed" : message.substr(tried, message.find('.', tried) - tried));
+    throw too_big(tried == std::string::npos ? "allocation failed"
+                                             : message.substr(tried, message.find('.', tried) - tried));
   }
 }
 
@@ -105,8 +106,7 @@ void DeepEstimator::load(const std::string& path) {
     archive.load_from(path);
     module_->load(archive);
   } catch (const c10::Error& e) {
-    throw DataError(path, "", "cannot load model weights for '" + name_ +
-                                  "' (wrong model, options or truncated file)");
+    throw DataError(path, "", "cannot load model weights for '" + name_ + "' (wrong model, options or truncated file)");
   }
   module_->eval();
 }

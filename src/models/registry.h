@@ -17,8 +17,7 @@
 namespace emofuse::models {
 
 /// Builds a deep module for a dataset schema from validated options.
-using ModuleFactory =
-    std::function<std::shared_ptr<DistributionModule>(const data::DatasetSchema&, const YAML::Node&)>;
+using ModuleFactory = std::function<std::shared_ptr<DistributionModule>(const data::DatasetSchema&, const YAML::Node&)>;
 
 struct ModelEntry {
   std::string name;

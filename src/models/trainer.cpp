@@ -32,8 +32,7 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainerOptions& o,
-                                                        std::vector<torch::Tensor> params) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainerOptions& o, std::vector<torch::Tensor> params) {
   switch (o.optimizer()) {
     case OptimizerKind::kAdam:
       return std::make_unique<torch::optim::Adam>(
@@ -178,7 +177,9 @@ LossReduction parse_loss_reduction(const std::string& text, const std::string& f
   return parse_choice(text, field, kLossReductions);
 }
 
-std::string to_string(LossReduction reduction) { return choice_name(reduction, kLossReductions); }
+std::string to_string(LossReduction reduction) {
+  return choice_name(reduction, kLossReductions);
+}
 
 std::vector<double> smoothed_scores(const std::vector<double>& scores, int64_t window) {
   TORCH_CHECK(window >= 1, "smoothed_scores: window must be >= 1, got ", window);
@@ -203,8 +204,7 @@ EpochSelection select_epoch(const std::vector<EpochRecord>& history, const Train
     // Epoch e (0-based) is epoch e + 1 to the user; none before min_epochs may stop or be kept.
     if (int64_t(e) + 1 < options.min_epochs()) continue;
     const double v = smoothed[e];
-    const bool better =
-        !std::isnan(v) && (s.best_epoch < 0 || (lower_better ? v < s.best_score : v > s.best_score));
+    const bool better = !std::isnan(v) && (s.best_epoch < 0 || (lower_better ? v < s.best_score : v > s.best_score));
     if (better) {
       s.best_epoch = int64_t(e);
       s.best_score = v;
@@ -257,10 +257,11 @@ double TrainerOptions::lr_factor(int64_t epoch) const {
   throw OptionError("training.schedule", "not a known schedule");  // unreachable after validate()
 }
 
-Trainer::Trainer(TrainerOptions options) : options_(std::move(options)) { options_.validate(); }
+Trainer::Trainer(TrainerOptions options) : options_(std::move(options)) {
+  options_.validate();
+}
 
-torch::Tensor Trainer::predict(DistributionModule& model, const data::MultimodalDataset& data,
-                               int64_t batch_size) {
+torch::Tensor Trainer::predict(DistributionModule& model, const data::MultimodalDataset& data, int64_t batch_size) {
   c10::InferenceMode inference;  // no autograd bookkeeping at all (stronger than NoGradGuard)
   const bool was_training = model.is_training();
   model.eval();
@@ -289,8 +290,7 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
   const CheckpointOwner owner{context.fold_name, static_cast<int64_t>(context.seed)};
   if (o.resume() && !checkpoint.empty() && fs::exists(checkpoint)) {
     state = load_checkpoint(checkpoint, model, *optimizer, owner);
-    std::cerr << context.fold_name << ": resumed from " << checkpoint << " at epoch " << state.next_epoch + 1
-              << "\n";
+    std::cerr << context.fold_name << ": resumed from " << checkpoint << " at epoch " << state.next_epoch + 1 << "\n";
   }
   if (!checkpoint.empty()) fs::create_directories(context.checkpoint_dir);
 
@@ -318,8 +318,8 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
       auto terms = model.loss(output, batch);
       const double loss_value = terms.total.item<double>();
       if (!std::isfinite(loss_value)) {
-        throw Error(context.fold_name + ": training loss became " + std::to_string(loss_value) +
-                    " at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1) +
+        throw Error(context.fold_name + ": training loss became " + std::to_string(loss_value) + " at epoch " +
+                    std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1) +
                     " (non-finite); lower training.learning_rate or check the input features");
       }
       optimizer->zero_grad();
@@ -347,8 +347,7 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
       }
     }
 
-    EpochRecord record{epoch, loss_sum / n, std::numeric_limits<double>::quiet_NaN(), lr,
-                       seconds_since(epoch_start)};
+    EpochRecord record{epoch, loss_sum / n, std::numeric_limits<double>::quiet_NaN(), lr, seconds_since(epoch_start)};
     double smoothed = std::numeric_limits<double>::quiet_NaN();
     if (has_validation) {
       auto pred = predict(model, validation, o.eval_batch_size());
@@ -403,8 +402,7 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
   result.best_epoch = state.best_epoch;
   result.best_score = state.best_score;
   result.epochs_run = static_cast<int64_t>(state.history.size());
-  result.stopped_early = stopped_early || (state.next_epoch >= o.epochs() &&
-                                           result.epochs_run < o.epochs());
+  result.stopped_early = stopped_early || (state.next_epoch >= o.epochs() && result.epochs_run < o.epochs());
   result.history = state.history;
   return result;
 }

@@ -121,7 +121,7 @@ struct EpochRecord {
 /// What the early-stopping rule decides after the epochs of a history.
 struct EpochSelection {
   int64_t best_epoch = -1;  ///< 0-based epoch whose weights are kept; -1 while none is eligible
-  double best_score = std::numeric_limits<double>::quiet_NaN();  ///< smoothed score of best_epoch
+  double best_score = std::numeric_limits<double>::quiet_NaN();     ///< smoothed score of best_epoch
   double last_smoothed = std::numeric_limits<double>::quiet_NaN();  ///< smoothed score of the last epoch
   int64_t epochs_since_best = 0;  ///< eligible epochs after best_epoch (after none: all eligible ones)
   bool stop = false;              ///< patience > 0 and epochs_since_best >= patience
@@ -154,8 +154,7 @@ class Trainer {
                   const data::MultimodalDataset& validation, const FitContext& context);
 
   /// Predicted distributions [N, C] under eval() and NoGradGuard, in batches.
-  static torch::Tensor predict(DistributionModule& model, const data::MultimodalDataset& data,
-                               int64_t batch_size);
+  static torch::Tensor predict(DistributionModule& model, const data::MultimodalDataset& data, int64_t batch_size);
 
   /// Called after each epoch's checkpoint is written (tests use it to simulate a killed run).
   std::function<void(const EpochRecord&)> on_epoch_end;

@@ -11,14 +11,17 @@ void check_shape(const torch::Tensor& x, const std::vector<int64_t>& expected, c
   if (!ok) {
     std::ostringstream want;
     want << "[";
-    for (size_t i = 0; i < expected.size(); ++i) want << (i ? ", " : "") << (expected[i] < 0 ? "*" : std::to_string(expected[i]));
+    for (size_t i = 0; i < expected.size(); ++i)
+      want << (i ? ", " : "") << (expected[i] < 0 ? "*" : std::to_string(expected[i]));
     want << "]";
     TORCH_CHECK(false, what, ": expected shape ", want.str(), ", got ", x.defined() ? x.sizes() : c10::IntArrayRef{});
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-MlpImpl::MlpImpl(MlpOptions options_) : options(std::move(options_)) { reset(); }
+MlpImpl::MlpImpl(MlpOptions options_) : options(std::move(options_)) {
+  reset();
+}
 
 void MlpImpl::reset() {
   TORCH_CHECK(options.in_features() > 0 && options.out_features() > 0, "Mlp: feature sizes must be > 0");
@@ -41,11 +44,14 @@ torch::Tensor MlpImpl::forward(const torch::Tensor& x) {
 }
 
 // ---------------------------------------------------------------------------------------------
-MultiheadAttentionImpl::MultiheadAttentionImpl(AttentionOptions options_) : options(std::move(options_)) { reset(); }
+MultiheadAttentionImpl::MultiheadAttentionImpl(AttentionOptions options_) : options(std::move(options_)) {
+  reset();
+}
 
 void MultiheadAttentionImpl::reset() {
   const auto e = options.embed_dim(), h = options.num_heads();
-  TORCH_CHECK(e > 0 && h > 0 && e % h == 0, "MultiheadAttention: embed_dim ", e, " must be a positive multiple of num_heads ", h);
+  TORCH_CHECK(e > 0 && h > 0 && e % h == 0, "MultiheadAttention: embed_dim ", e,
+              " must be a positive multiple of num_heads ", h);
   TORCH_CHECK(options.dropkey() >= 0 && options.dropkey() < 1, "MultiheadAttention: dropkey must be in [0, 1)");
   in_proj = register_module("in_proj", torch::nn::Linear(e, 3 * e));
   {
@@ -77,7 +83,7 @@ torch::Tensor MultiheadAttentionImpl::forward(const torch::Tensor& query, const 
   auto heads = [&](const torch::Tensor& rows, int64_t len, int64_t k) {
     return rows.view({b, len, k, h, dh}).permute({2, 0, 3, 1, 4}).reshape({k, b * h, len, dh}).unbind(0);
   };
-  torch::Tensor q, k, v;  // [B H, L, Dh]
+  torch::Tensor q, k, v;                           // [B H, L, Dh]
   if (query.is_same(key) && key.is_same(value)) {  // self-attention: one product
     auto qkv = heads(project(query, w, wb), lq, 3);
     q = qkv[0], k = qkv[1], v = qkv[2];
@@ -114,14 +120,16 @@ torch::Tensor MultiheadAttentionImpl::forward(const torch::Tensor& query, const 
 }
 
 // ---------------------------------------------------------------------------------------------
-TransformerLayerImpl::TransformerLayerImpl(TransformerLayerOptions options_) : options(std::move(options_)) { reset(); }
+TransformerLayerImpl::TransformerLayerImpl(TransformerLayerOptions options_) : options(std::move(options_)) {
+  reset();
+}
 
 void TransformerLayerImpl::reset() {
   const auto d = options.d_model();
   attention = register_module(
-      "attention", MultiheadAttention(AttentionOptions(d, options.num_heads())
-                                          .dropout(options.attention_dropout())
-                                          .dropkey(options.dropkey())));
+      "attention",
+      MultiheadAttention(
+          AttentionOptions(d, options.num_heads()).dropout(options.attention_dropout()).dropkey(options.dropkey())));
   ff1 = register_module("ff1", torch::nn::Linear(d, options.feedforward()));
   ff2 = register_module("ff2", torch::nn::Linear(options.feedforward(), d));
   norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));

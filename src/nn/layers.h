@@ -65,7 +65,7 @@ class MultiheadAttentionImpl : public torch::nn::Cloneable<MultiheadAttentionImp
   AttentionOptions options;
 
  private:
-  torch::nn::Linear in_proj{nullptr};   // E -> 3E: rows [0, E) queries, [E, 2E) keys, [2E, 3E) values
+  torch::nn::Linear in_proj{nullptr};  // E -> 3E: rows [0, E) queries, [E, 2E) keys, [2E, 3E) values
   torch::nn::Linear out_proj{nullptr};
   torch::Tensor last_weights_;
 };

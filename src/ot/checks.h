@@ -17,23 +17,20 @@ constexpr double kMassTolerance = 1e-4;
 /// Checks one balanced transport problem: cost [B, n, m], a [B, n], b [B, m], all floating point
 /// of one dtype and device, finite cost, nonnegative marginals with equal positive mass per batch
 /// element. `where` names the calling function in messages ("sinkhorn_log").
-inline void check_transport_problem(const torch::Tensor& cost, const torch::Tensor& a,
-                                    const torch::Tensor& b, const char* where) {
-  TORCH_CHECK(cost.defined() && a.defined() && b.defined(), where,
-              ": cost, a and b must be defined tensors");
+inline void check_transport_problem(const torch::Tensor& cost, const torch::Tensor& a, const torch::Tensor& b,
+                                    const char* where) {
+  TORCH_CHECK(cost.defined() && a.defined() && b.defined(), where, ": cost, a and b must be defined tensors");
   TORCH_CHECK(cost.dim() == 3, where, ": cost must be [B, n, m], got shape ", cost.sizes());
-  TORCH_CHECK(cost.is_floating_point(), where, ": cost must be floating point, got ",
-              cost.scalar_type());
+  TORCH_CHECK(cost.is_floating_point(), where, ": cost must be floating point, got ", cost.scalar_type());
   const int64_t batch = cost.size(0), n = cost.size(1), m = cost.size(2);
-  TORCH_CHECK(batch > 0 && n > 0 && m > 0, where, ": cost must be non-empty, got shape ",
-              cost.sizes());
-  TORCH_CHECK(a.dim() == 2 && a.size(0) == batch && a.size(1) == n, where, ": a must be [B, n] = [",
-              batch, ", ", n, "] to match cost ", cost.sizes(), ", got shape ", a.sizes());
-  TORCH_CHECK(b.dim() == 2 && b.size(0) == batch && b.size(1) == m, where, ": b must be [B, m] = [",
-              batch, ", ", m, "] to match cost ", cost.sizes(), ", got shape ", b.sizes());
+  TORCH_CHECK(batch > 0 && n > 0 && m > 0, where, ": cost must be non-empty, got shape ", cost.sizes());
+  TORCH_CHECK(a.dim() == 2 && a.size(0) == batch && a.size(1) == n, where, ": a must be [B, n] = [", batch, ", ", n,
+              "] to match cost ", cost.sizes(), ", got shape ", a.sizes());
+  TORCH_CHECK(b.dim() == 2 && b.size(0) == batch && b.size(1) == m, where, ": b must be [B, m] = [", batch, ", ", m,
+              "] to match cost ", cost.sizes(), ", got shape ", b.sizes());
   TORCH_CHECK(a.scalar_type() == cost.scalar_type() && b.scalar_type() == cost.scalar_type(), where,
-              ": a, b and cost must share one dtype, got a ", a.scalar_type(), ", b ",
-              b.scalar_type(), ", cost ", cost.scalar_type());
+              ": a, b and cost must share one dtype, got a ", a.scalar_type(), ", b ", b.scalar_type(), ", cost ",
+              cost.scalar_type());
   TORCH_CHECK(a.device() == cost.device() && b.device() == cost.device(), where,
               ": a, b and cost must be on one device");
 
@@ -41,8 +38,7 @@ inline void check_transport_problem(const torch::Tensor& cost, const torch::Tens
   TORCH_CHECK(torch::isfinite(cost).all().item<bool>(), where, ": cost contains NaN or Inf");
   TORCH_CHECK(torch::isfinite(a).all().item<bool>() && torch::isfinite(b).all().item<bool>(), where,
               ": marginals contain NaN or Inf");
-  TORCH_CHECK((a >= 0).all().item<bool>() && (b >= 0).all().item<bool>(), where,
-              ": marginals must be nonnegative");
+  TORCH_CHECK((a >= 0).all().item<bool>() && (b >= 0).all().item<bool>(), where, ": marginals must be nonnegative");
   const torch::Tensor mass_a = a.sum(1).to(torch::kDouble);  // [B]
   const torch::Tensor mass_b = b.sum(1).to(torch::kDouble);  // [B]
   TORCH_CHECK((mass_a > 0).all().item<bool>() && (mass_b > 0).all().item<bool>(), where,
@@ -50,10 +46,8 @@ inline void check_transport_problem(const torch::Tensor& cost, const torch::Tens
   const torch::Tensor relative_gap = (mass_a - mass_b).abs() / torch::max(mass_a, mass_b);
   const double worst_gap = relative_gap.max().item<double>();
   const int64_t worst = relative_gap.argmax().item<int64_t>();
-  TORCH_CHECK(worst_gap <= kMassTolerance, where,
-              ": marginals must have equal mass (balanced OT), batch element ", worst,
-              " has sum(a) = ", mass_a[worst].item<double>(),
-              " but sum(b) = ", mass_b[worst].item<double>());
+  TORCH_CHECK(worst_gap <= kMassTolerance, where, ": marginals must have equal mass (balanced OT), batch element ",
+              worst, " has sum(a) = ", mass_a[worst].item<double>(), " but sum(b) = ", mass_b[worst].item<double>());
 }
 
 /// Checks a strictly positive, finite scalar option (epsilon, beta, lambda).

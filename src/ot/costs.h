@@ -23,8 +23,7 @@ struct ThresholdCostOptions {
 /// Per batch element: ReLU(C - (min C + f (max C - min C))), with min/max over the [n, m] matrix
 /// of that element. The HeLo / GOT reference code applies this to its intra-set cosine costs
 /// before Gromov-Wasserstein, so that near pairs count as distance 0. C [B, n, m] -> [B, n, m].
-torch::Tensor threshold_cost(const torch::Tensor& cost,
-                             const ThresholdCostOptions& options = ThresholdCostOptions());
+torch::Tensor threshold_cost(const torch::Tensor& cost, const ThresholdCostOptions& options = ThresholdCostOptions());
 
 /// Uniform marginal 1/n of shape [batch, n], with the given dtype/device (pass x.options()).
 torch::Tensor uniform_marginal(int64_t batch, int64_t n, const torch::TensorOptions& options);

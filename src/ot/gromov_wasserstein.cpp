@@ -33,27 +33,26 @@
 namespace emofuse::ot {
 namespace {
 
-void check_gw_problem(const torch::Tensor& c1, const torch::Tensor& c2, const torch::Tensor& a,
-                      const torch::Tensor& b, const char* where) {
+void check_gw_problem(const torch::Tensor& c1, const torch::Tensor& c2, const torch::Tensor& a, const torch::Tensor& b,
+                      const char* where) {
   TORCH_CHECK(c1.defined() && c2.defined(), where, ": c1 and c2 must be defined tensors");
   TORCH_CHECK(c1.dim() == 3 && c1.size(1) == c1.size(2), where,
               ": c1 must be a square intra-set cost [B, n, n], got shape ", c1.sizes());
   TORCH_CHECK(c2.dim() == 3 && c2.size(1) == c2.size(2), where,
               ": c2 must be a square intra-set cost [B, m, m], got shape ", c2.sizes());
-  TORCH_CHECK(c1.size(0) > 0 && c1.size(1) > 0 && c2.size(1) > 0, where,
-              ": c1 and c2 must be non-empty, got shapes ", c1.sizes(), " and ", c2.sizes());
-  TORCH_CHECK(c1.size(0) == c2.size(0), where, ": c1 and c2 must have the same batch size, got ",
-              c1.size(0), " and ", c2.size(0));
-  TORCH_CHECK(c1.scalar_type() == c2.scalar_type(), where, ": c1 and c2 must share one dtype, got ",
-              c1.scalar_type(), " and ", c2.scalar_type());
+  TORCH_CHECK(c1.size(0) > 0 && c1.size(1) > 0 && c2.size(1) > 0, where, ": c1 and c2 must be non-empty, got shapes ",
+              c1.sizes(), " and ", c2.sizes());
+  TORCH_CHECK(c1.size(0) == c2.size(0), where, ": c1 and c2 must have the same batch size, got ", c1.size(0), " and ",
+              c2.size(0));
+  TORCH_CHECK(c1.scalar_type() == c2.scalar_type(), where, ": c1 and c2 must share one dtype, got ", c1.scalar_type(),
+              " and ", c2.scalar_type());
   TORCH_CHECK(c2.device() == c1.device(), where, ": c1 and c2 must be on one device");
   // The marginals are checked against a [B, n, m] problem; an expanded view costs no memory.
-  const torch::Tensor shape_probe =
-      c1.select(2, 0).unsqueeze(2).expand({c1.size(0), c1.size(1), c2.size(1)});
+  const torch::Tensor shape_probe = c1.select(2, 0).unsqueeze(2).expand({c1.size(0), c1.size(1), c2.size(1)});
   detail::check_transport_problem(shape_probe, a, b, where);
   torch::NoGradGuard no_grad;
-  TORCH_CHECK(torch::isfinite(c2).all().item<bool>() && torch::isfinite(c1).all().item<bool>(),
-              where, ": c1 or c2 contains NaN or Inf");
+  TORCH_CHECK(torch::isfinite(c2).all().item<bool>() && torch::isfinite(c1).all().item<bool>(), where,
+              ": c1 or c2 contains NaN or Inf");
 }
 
 // Fused CPU kernel for the plan of one GW problem with the IPOT inner solver, held fixed (no
@@ -164,9 +163,8 @@ bool gw_ipot_plan_one(const double* c1, const double* c2, const double* a, const
 
 // The plan for every problem of the batch with the fused kernel; nullopt when any problem
 // under/overflowed (the caller then uses the log-domain tensor path).
-std::optional<torch::Tensor> gw_ipot_plan_cpu(const torch::Tensor& c1, const torch::Tensor& c2,
-                                              const torch::Tensor& a, const torch::Tensor& b,
-                                              const GromovWassersteinOptions& options) {
+std::optional<torch::Tensor> gw_ipot_plan_cpu(const torch::Tensor& c1, const torch::Tensor& c2, const torch::Tensor& a,
+                                              const torch::Tensor& b, const GromovWassersteinOptions& options) {
   const auto c1d = c1.detach().to(torch::kFloat64).contiguous();
   const auto c2d = c2.detach().to(torch::kFloat64).contiguous();
   const auto ad = a.detach().to(torch::kFloat64).contiguous();
@@ -190,30 +188,26 @@ std::optional<torch::Tensor> gw_ipot_plan_cpu(const torch::Tensor& c1, const tor
 
 }  // namespace
 
-torch::Tensor gw_linearized_cost(const torch::Tensor& c1, const torch::Tensor& c2,
-                                 const torch::Tensor& a, const torch::Tensor& b,
-                                 const torch::Tensor& plan) {
-  TORCH_CHECK(
-      plan.defined() && plan.dim() == 3 && c1.dim() == 3 && c2.dim() == 3 &&
-          plan.size(0) == c1.size(0) && plan.size(1) == c1.size(1) && plan.size(2) == c2.size(1),
-      "gw_linearized_cost: plan must be [B, n, m] for c1 [B, n, n], c2 [B, m, m], got plan ",
-      plan.sizes(), ", c1 ", c1.sizes(), ", c2 ", c2.sizes());
-  TORCH_CHECK(a.dim() == 2 && a.size(0) == plan.size(0) && a.size(1) == plan.size(1) &&
-                  b.dim() == 2 && b.size(0) == plan.size(0) && b.size(1) == plan.size(2),
-              "gw_linearized_cost: a must be [B, n] and b [B, m] for plan ", plan.sizes(),
-              ", got a ", a.sizes(), ", b ", b.sizes());
+torch::Tensor gw_linearized_cost(const torch::Tensor& c1, const torch::Tensor& c2, const torch::Tensor& a,
+                                 const torch::Tensor& b, const torch::Tensor& plan) {
+  TORCH_CHECK(plan.defined() && plan.dim() == 3 && c1.dim() == 3 && c2.dim() == 3 && plan.size(0) == c1.size(0) &&
+                  plan.size(1) == c1.size(1) && plan.size(2) == c2.size(1),
+              "gw_linearized_cost: plan must be [B, n, m] for c1 [B, n, n], c2 [B, m, m], got plan ", plan.sizes(),
+              ", c1 ", c1.sizes(), ", c2 ", c2.sizes());
+  TORCH_CHECK(a.dim() == 2 && a.size(0) == plan.size(0) && a.size(1) == plan.size(1) && b.dim() == 2 &&
+                  b.size(0) == plan.size(0) && b.size(1) == plan.size(2),
+              "gw_linearized_cost: a must be [B, n] and b [B, m] for plan ", plan.sizes(), ", got a ", a.sizes(),
+              ", b ", b.sizes());
   // Equation (4), square loss: f1(C1) a 1^T + 1 b^T f2(C2)^T.
-  const torch::Tensor row_term = torch::bmm(c1.pow(2), a.unsqueeze(2));  // [B, n, 1]
-  const torch::Tensor col_term =
-      torch::bmm(b.unsqueeze(1), c2.pow(2).transpose(1, 2));  // [B, 1, m]
+  const torch::Tensor row_term = torch::bmm(c1.pow(2), a.unsqueeze(2));                  // [B, n, 1]
+  const torch::Tensor col_term = torch::bmm(b.unsqueeze(1), c2.pow(2).transpose(1, 2));  // [B, 1, m]
   // - h1(C1) T h2(C2)^T = -2 C1 T C2^T.
   const torch::Tensor cross = torch::bmm(torch::bmm(c1, plan), c2.transpose(1, 2));  // [B, n, m]
   return row_term + col_term - 2.0 * cross;                                          // [B, n, m]
 }
 
-GromovWassersteinResult entropic_gromov_wasserstein(const torch::Tensor& c1,
-                                                    const torch::Tensor& c2, const torch::Tensor& a,
-                                                    const torch::Tensor& b,
+GromovWassersteinResult entropic_gromov_wasserstein(const torch::Tensor& c1, const torch::Tensor& c2,
+                                                    const torch::Tensor& a, const torch::Tensor& b,
                                                     const GromovWassersteinOptions& options) {
   constexpr const char* kWhere = "entropic_gromov_wasserstein";
   if (options.check_inputs()) check_gw_problem(c1, c2, a, b, kWhere);

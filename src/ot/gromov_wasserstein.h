@@ -62,14 +62,13 @@ struct GromovWassersteinResult {
 /// GW is non-convex: the result is a stationary point, not necessarily the global minimum.
 /// Throws c10::Error on bad shapes, marginals or options.
 GromovWassersteinResult entropic_gromov_wasserstein(
-    const torch::Tensor& c1, const torch::Tensor& c2, const torch::Tensor& a,
-    const torch::Tensor& b, const GromovWassersteinOptions& options = GromovWassersteinOptions());
+    const torch::Tensor& c1, const torch::Tensor& c2, const torch::Tensor& a, const torch::Tensor& b,
+    const GromovWassersteinOptions& options = GromovWassersteinOptions());
 
 /// The linearised square-loss GW cost L(C1, C2) (x) T [B, n, m] of Peyré et al. 2016, Prop. 1:
 ///   f1(C1) a 1^T + 1 b^T f2(C2)^T - h1(C1) T h2(C2)^T,  f1(x) = x^2, f2(y) = y^2, h1(x) = x,
 ///   h2(y) = 2y. c1 [B, n, n], c2 [B, m, m], a [B, n], b [B, m], plan [B, n, m].
-torch::Tensor gw_linearized_cost(const torch::Tensor& c1, const torch::Tensor& c2,
-                                 const torch::Tensor& a, const torch::Tensor& b,
-                                 const torch::Tensor& plan);
+torch::Tensor gw_linearized_cost(const torch::Tensor& c1, const torch::Tensor& c2, const torch::Tensor& a,
+                                 const torch::Tensor& b, const torch::Tensor& plan);
 
 }  // namespace emofuse::ot

@@ -29,14 +29,11 @@
 
 namespace emofuse::ot {
 
-IpotResult ipot(const torch::Tensor& cost, const torch::Tensor& a, const torch::Tensor& b,
-                const IpotOptions& options) {
+IpotResult ipot(const torch::Tensor& cost, const torch::Tensor& a, const torch::Tensor& b, const IpotOptions& options) {
   detail::check_transport_problem(cost, a, b, "ipot");
   detail::check_positive(options.beta(), "beta", "ipot");
-  TORCH_CHECK(options.outer_iterations() >= 1, "ipot: outer_iterations must be >= 1, got ",
-              options.outer_iterations());
-  TORCH_CHECK(options.inner_iterations() >= 1, "ipot: inner_iterations must be >= 1, got ",
-              options.inner_iterations());
+  TORCH_CHECK(options.outer_iterations() >= 1, "ipot: outer_iterations must be >= 1, got ", options.outer_iterations());
+  TORCH_CHECK(options.inner_iterations() >= 1, "ipot: inner_iterations must be >= 1, got ", options.inner_iterations());
   {
     torch::NoGradGuard guard;
     TORCH_CHECK((a > 0).all().item<bool>() && (b > 0).all().item<bool>(),
@@ -50,8 +47,8 @@ IpotResult ipot(const torch::Tensor& cost, const torch::Tensor& a, const torch::
   const torch::Tensor log_b = (options.differentiable() ? b : b.detach()).log();  // [B, m]
   const int64_t m = c.size(2);
 
-  const torch::Tensor neg_c_over_beta = c.neg() / options.beta();  // log G, G = exp(-C/beta)
-  torch::Tensor log_t = torch::zeros_like(c);                      // T_1 = 1 1^T
+  const torch::Tensor neg_c_over_beta = c.neg() / options.beta();                    // log G, G = exp(-C/beta)
+  torch::Tensor log_t = torch::zeros_like(c);                                        // T_1 = 1 1^T
   torch::Tensor log_v = torch::full_like(log_b, -std::log(static_cast<double>(m)));  // v = 1/m
   torch::Tensor log_u;
 
@@ -69,8 +66,7 @@ IpotResult ipot(const torch::Tensor& cost, const torch::Tensor& a, const torch::
   result.transport_cost = (result.plan * c).sum({1, 2});  // [B]
   {
     torch::NoGradGuard guard;
-    result.marginal_error =
-        (result.plan.detach().sum(2) - a.detach()).abs().sum(1).max().item<double>();
+    result.marginal_error = (result.plan.detach().sum(2) - a.detach()).abs().sum(1).max().item<double>();
   }
   return result;
 }

@@ -32,19 +32,16 @@
 
 namespace emofuse::ot {
 
-SinkhornResult sinkhorn_log(const torch::Tensor& cost, const torch::Tensor& a,
-                            const torch::Tensor& b, const SinkhornOptions& options) {
+SinkhornResult sinkhorn_log(const torch::Tensor& cost, const torch::Tensor& a, const torch::Tensor& b,
+                            const SinkhornOptions& options) {
   detail::check_transport_problem(cost, a, b, "sinkhorn_log");
   detail::check_positive(options.epsilon(), "epsilon", "sinkhorn_log");
-  TORCH_CHECK(options.iterations() >= 1, "sinkhorn_log: iterations must be >= 1, got ",
-              options.iterations());
-  TORCH_CHECK(options.tolerance() >= 0, "sinkhorn_log: tolerance must be >= 0, got ",
-              options.tolerance());
+  TORCH_CHECK(options.iterations() >= 1, "sinkhorn_log: iterations must be >= 1, got ", options.iterations());
+  TORCH_CHECK(options.tolerance() >= 0, "sinkhorn_log: tolerance must be >= 0, got ", options.tolerance());
 
   const double target = options.epsilon();
   const double scaling = options.epsilon_scaling();
-  TORCH_CHECK(scaling > 0 && scaling <= 1, "sinkhorn_log: epsilon_scaling must be in (0, 1], got ",
-              scaling);
+  TORCH_CHECK(scaling > 0 && scaling <= 1, "sinkhorn_log: epsilon_scaling must be in (0, 1], got ", scaling);
 
   // Detached evaluation: no graph is recorded at all.
   std::optional<torch::NoGradGuard> no_grad;
@@ -68,12 +65,10 @@ SinkhornResult sinkhorn_log(const torch::Tensor& cost, const torch::Tensor& a,
     spread = c.detach().amax({1, 2}) - c.detach().amin({1, 2});
     const double max_spread = spread.max().item<double>();
     if (max_spread > target) {
-      annealing_steps =
-          static_cast<int64_t>(std::ceil(std::log(target / max_spread) / std::log(scaling)));
+      annealing_steps = static_cast<int64_t>(std::ceil(std::log(target / max_spread) / std::log(scaling)));
     }
-    TORCH_CHECK(options.iterations() > annealing_steps, "sinkhorn_log: epsilon_scaling ", scaling,
-                " needs more than ", annealing_steps,
-                " iterations to lower epsilon from the cost spread ", max_spread, " to ", target,
+    TORCH_CHECK(options.iterations() > annealing_steps, "sinkhorn_log: epsilon_scaling ", scaling, " needs more than ",
+                annealing_steps, " iterations to lower epsilon from the cost spread ", max_spread, " to ", target,
                 ", got iterations = ", options.iterations());
   }
   // Epsilon of iteration k, [B, 1] (broadcasts against potentials [B, n] / [B, m]).

@@ -56,8 +56,7 @@ struct SinkhornResult {
 /// problems run together; iterations stop when the worst one meets the tolerance.
 /// Throws c10::Error on bad shapes, non-finite cost, negative or unequal-mass marginals,
 /// epsilon <= 0 or iterations < 1.
-SinkhornResult sinkhorn_log(const torch::Tensor& cost, const torch::Tensor& a,
-                            const torch::Tensor& b,
+SinkhornResult sinkhorn_log(const torch::Tensor& cost, const torch::Tensor& a, const torch::Tensor& b,
                             const SinkhornOptions& options = SinkhornOptions());
 
 }  // namespace emofuse::ot

@@ -51,8 +51,8 @@ std::vector<std::vector<int64_t>> chunk(const std::vector<int64_t>& groups, int6
 
 // Holds out round(fraction * |groups|) of `train_groups` (at least 1 when fraction > 0 and
 // there are >= 2 groups) as validation groups; returns {train, validation} group sets.
-std::pair<std::set<int64_t>, std::set<int64_t>> hold_out(std::vector<int64_t> train_groups,
-                                                         double fraction, std::mt19937_64& rng) {
+std::pair<std::set<int64_t>, std::set<int64_t>> hold_out(std::vector<int64_t> train_groups, double fraction,
+                                                         std::mt19937_64& rng) {
   std::shuffle(train_groups.begin(), train_groups.end(), rng);
   int64_t n_val = 0;
   if (fraction > 0 && train_groups.size() >= 2) {
@@ -71,10 +71,8 @@ std::vector<int64_t> unique_keys(const torch::Tensor& keys) {
 
 // Group-wise folds: `row_keys` assigns every row a group; each fold tests one chunk of groups and
 // validates on a held-out share of the remaining groups.
-std::vector<Fold> grouped_folds(const torch::Tensor& row_keys,
-                                const std::vector<std::vector<int64_t>>& test_chunks,
-                                const std::vector<std::string>& names, double validation_fraction,
-                                uint64_t seed) {
+std::vector<Fold> grouped_folds(const torch::Tensor& row_keys, const std::vector<std::vector<int64_t>>& test_chunks,
+                                const std::vector<std::string>& names, double validation_fraction, uint64_t seed) {
   auto all = unique_keys(row_keys);
   std::vector<Fold> folds;
   for (size_t f = 0; f < test_chunks.size(); ++f) {
@@ -86,17 +84,20 @@ std::vector<Fold> grouped_folds(const torch::Tensor& row_keys,
     std::mt19937_64 rng(seed * 1000003ULL + f);
     auto [train, val] = hold_out(rest, validation_fraction, rng);
     folds.push_back({names[f], to_index_tensor(rows_with_keys(row_keys, train)),
-                     to_index_tensor(rows_with_keys(row_keys, val)),
-                     to_index_tensor(rows_with_keys(row_keys, test))});
+                     to_index_tensor(rows_with_keys(row_keys, val)), to_index_tensor(rows_with_keys(row_keys, test))});
   }
   return folds;
 }
 
 }  // namespace
 
-std::string protocol_name(ProtocolKind kind) { return choice_name(kind, kProtocolKinds); }
+std::string protocol_name(ProtocolKind kind) {
+  return choice_name(kind, kProtocolKinds);
+}
 
-ProtocolKind protocol_from_name(const std::string& name) { return parse_choice(name, "protocol.name", kProtocolKinds); }
+ProtocolKind protocol_from_name(const std::string& name) {
+  return parse_choice(name, "protocol.name", kProtocolKinds);
+}
 
 bool is_leaky(ProtocolKind kind) {
   return kind == ProtocolKind::kRandomLeaky || kind == ProtocolKind::kPerSubjectLeaky;
@@ -108,8 +109,7 @@ void ProtocolOptions::validate() const {
       kind == ProtocolKind::kRandomLeaky || kind == ProtocolKind::kKFold) {
     require_option(folds >= 2, "protocol.folds", "must be >= 2, got " + std::to_string(folds));
   }
-  require_option(validation_fraction >= 0 && validation_fraction < 1,
-                 "protocol.validation_fraction",
+  require_option(validation_fraction >= 0 && validation_fraction < 1, "protocol.validation_fraction",
                  "must be in [0, 1), got " + std::to_string(validation_fraction));
   require_option(max_folds >= 0, "protocol.max_folds", "must be >= 0");
 }
@@ -134,23 +134,20 @@ std::vector<Fold> make_folds(const data::MultimodalDataset& dataset, const Proto
         chunks.push_back({s});
         names.push_back(dataset.subject_name(s));
       }
-      folds = grouped_folds(dataset.subjects(), chunks, names, options.validation_fraction,
-                            options.seed);
+      folds = grouped_folds(dataset.subjects(), chunks, names, options.validation_fraction, options.seed);
       break;
     }
     case ProtocolKind::kSubjectKFold: {
       auto subjects = dataset.unique_subjects();
       if (static_cast<int64_t>(subjects.size()) < options.folds) {
         throw Error(source + ": protocol subject_kfold with " + std::to_string(options.folds) +
-                    " folds needs at least that many subjects, the data has " +
-                    std::to_string(subjects.size()));
+                    " folds needs at least that many subjects, the data has " + std::to_string(subjects.size()));
       }
       std::shuffle(subjects.begin(), subjects.end(), rng);
       auto chunks = chunk(subjects, options.folds);
       std::vector<std::string> names;
       for (int64_t f = 0; f < options.folds; ++f) names.push_back("fold " + std::to_string(f + 1));
-      folds = grouped_folds(dataset.subjects(), chunks, names, options.validation_fraction,
-                            options.seed);
+      folds = grouped_folds(dataset.subjects(), chunks, names, options.validation_fraction, options.seed);
       break;
     }
     case ProtocolKind::kSubjectDependent: {
@@ -162,9 +159,9 @@ std::vector<Fold> make_folds(const data::MultimodalDataset& dataset, const Proto
       std::vector<std::vector<int64_t>> chunks(options.folds);
       for (auto& [subject, clips] : clips_by_subject) {
         if (static_cast<int64_t>(clips.size()) < options.folds) {
-          throw Error(source + ": protocol subject_dependent with " +
-                      std::to_string(options.folds) + " folds needs that many clips per subject; " +
-                      dataset.subject_name(subject) + " has " + std::to_string(clips.size()));
+          throw Error(source + ": protocol subject_dependent with " + std::to_string(options.folds) +
+                      " folds needs that many clips per subject; " + dataset.subject_name(subject) + " has " +
+                      std::to_string(clips.size()));
         }
         std::shuffle(clips.begin(), clips.end(), rng);
         auto c = chunk(clips, options.folds);
@@ -177,9 +174,10 @@ std::vector<Fold> make_folds(const data::MultimodalDataset& dataset, const Proto
     }
     case ProtocolKind::kKFold:
     case ProtocolKind::kRandomLeaky: {
-      if (kind == ProtocolKind::kKFold && unique_keys(dataset.clip_keys()).size() !=
-                                              static_cast<size_t>(dataset.size())) {
-        throw Error(source + ": protocol kfold assumes independent samples, but several samples "
+      if (kind == ProtocolKind::kKFold &&
+          unique_keys(dataset.clip_keys()).size() != static_cast<size_t>(dataset.size())) {
+        throw Error(source +
+                    ": protocol kfold assumes independent samples, but several samples "
                     "share a clip; use subject_kfold / subject_dependent (or random_leaky to "
                     "reproduce the leaky per-sample split knowingly)");
       }
@@ -223,15 +221,15 @@ std::vector<Fold> make_folds(const data::MultimodalDataset& dataset, const Proto
                                      options.validation_fraction, subject_rng);
         folds.push_back({"LEAKY " + dataset.subject_name(subject),
                          to_index_tensor(std::vector<int64_t>(train.begin(), train.end())),
-                         to_index_tensor(std::vector<int64_t>(val.begin(), val.end())),
-                         to_index_tensor(test)});
+                         to_index_tensor(std::vector<int64_t>(val.begin(), val.end())), to_index_tensor(test)});
       }
       break;
     }
     case ProtocolKind::kFixed: {
       const auto& part = dataset.partitions();
       if (!part.defined()) {
-        throw Error(source + ": protocol fixed needs the dataset's train/dev/test partition, "
+        throw Error(source +
+                    ": protocol fixed needs the dataset's train/dev/test partition, "
                     "and this dataset has none");
       }
       auto rows_in = [&](int64_t p) { return (part == p).nonzero().flatten().to(torch::kInt64); };
@@ -255,8 +253,8 @@ Fold make_final_split(const data::MultimodalDataset& dataset, const ProtocolOpti
   const auto kind = protocol_from_name(options.name);
   torch::Tensor keys = dataset.subjects();
   if (kind == ProtocolKind::kSubjectDependent) keys = dataset.clip_keys();
-  if (kind == ProtocolKind::kRandomLeaky || kind == ProtocolKind::kPerSubjectLeaky ||
-      kind == ProtocolKind::kKFold || kind == ProtocolKind::kFixed) {
+  if (kind == ProtocolKind::kRandomLeaky || kind == ProtocolKind::kPerSubjectLeaky || kind == ProtocolKind::kKFold ||
+      kind == ProtocolKind::kFixed) {
     keys = torch::arange(dataset.size(), torch::kInt64);
   }
   auto folds = grouped_folds(keys, {{}}, {"final"}, options.validation_fraction, options.seed);

@@ -50,11 +50,11 @@ struct ProtocolOptions {
 };
 
 struct Fold {
-  std::string name;            ///< e.g. "S07" (loso), "fold 3" (k-fold), "test" (fixed),
-                               ///< "LEAKY S07" (per_subject_leaky)
-  torch::Tensor train;         ///< [n_train] int64 row indices
-  torch::Tensor validation;    ///< [n_val] int64, may be empty
-  torch::Tensor test;          ///< [n_test] int64
+  std::string name;          ///< e.g. "S07" (loso), "fold 3" (k-fold), "test" (fixed),
+                             ///< "LEAKY S07" (per_subject_leaky)
+  torch::Tensor train;       ///< [n_train] int64 row indices
+  torch::Tensor validation;  ///< [n_val] int64, may be empty
+  torch::Tensor test;        ///< [n_test] int64
 };
 
 /// Cuts `dataset` into folds. Throws emofuse::Error when the protocol cannot apply (e.g. LOSO

@@ -26,7 +26,7 @@ struct Annotation {
 // A recording CSV as read: its columns by channel and its samples.
 struct Recording {
   std::string path;
-  std::vector<std::string> original_header;  // as written (EEG names keep their case)
+  std::vector<std::string> original_header;   // as written (EEG names keep their case)
   std::size_t header_line = 0;                // 1-based
   std::map<std::string, std::size_t> column;  // channel (time, eda, ppg, ...) -> column
   std::vector<std::size_t> eeg_columns;       // "eeg_<name>" columns, in file order
@@ -79,9 +79,8 @@ void read_recording_header(Recording& r, const std::string& header_text) {
   std::vector<std::string> header = r.original_header;
   for (auto& h : header) h = to_lower(h);
   const std::map<std::string, std::string> aliases = {
-      {"time", "time"}, {"eda", "eda"}, {"gsr", "eda"},   {"bvp", "ppg"},     {"ppg", "ppg"},
-      {"ecg", "ecg"},   {"resp", "rsp"}, {"rsp", "rsp"},  {"temp", "temp"},   {"acc_x", "acc_x"},
-      {"acc_y", "acc_y"}, {"acc_z", "acc_z"}};
+      {"time", "time"}, {"eda", "eda"}, {"gsr", "eda"},   {"bvp", "ppg"},     {"ppg", "ppg"},     {"ecg", "ecg"},
+      {"resp", "rsp"},  {"rsp", "rsp"}, {"temp", "temp"}, {"acc_x", "acc_x"}, {"acc_y", "acc_y"}, {"acc_z", "acc_z"}};
   for (std::size_t c = 0; c < header.size(); ++c) {
     if (header[c].rfind("eeg_", 0) == 0 && header[c].size() > 4) {
       r.eeg_columns.push_back(c);
@@ -90,7 +89,8 @@ void read_recording_header(Recording& r, const std::string& header_text) {
     const auto it = aliases.find(header[c]);
     if (it == aliases.end()) {
       throw DataError(r.path, line_ref(r.header_line) + ", field " + std::to_string(c + 1),
-                      "unknown channel '" + header[c] + "' (expected time, eda/gsr, bvp/ppg, ecg, resp/rsp, temp, acc_x, acc_y, acc_z, eeg_<name>)");
+                      "unknown channel '" + header[c] +
+                          "' (expected time, eda/gsr, bvp/ppg, ecg, resp/rsp, temp, acc_x, acc_y, acc_z, eeg_<name>)");
     }
     if (r.column.count(it->second)) {
       throw DataError(r.path, line_ref(r.header_line), "channel '" + it->second + "' appears twice");
@@ -120,8 +120,8 @@ Recording read_recording(const std::string& recording_csv) {
     if (is_blank(lines[i])) continue;
     const auto fields = split_fields(lines[i], ',');
     if (fields.size() != columns) {
-      throw DataError(recording_csv, line_ref(i + 1), "expected " + std::to_string(columns) +
-                                                          " columns, got " + std::to_string(fields.size()));
+      throw DataError(recording_csv, line_ref(i + 1),
+                      "expected " + std::to_string(columns) + " columns, got " + std::to_string(fields.size()));
     }
     for (std::size_t c = 0; c < fields.size(); ++c) {
       r.data[c].push_back(
@@ -147,16 +147,17 @@ RecordingClock recording_clock(const Recording& r, double given_rate) {
     if (!(step > 0)) throw DataError(r.path, "column 'time'", "time must increase");
     for (std::size_t i = 0; i < steps.size(); ++i) {
       if (std::abs(steps[i] - step) > 0.5 * step) {
-        throw DataError(r.path, line_ref(r.sample_lines[i + 1]), "time step " + std::to_string(steps[i]) +
-                                                                     " s differs from the median step " +
-                                                                     std::to_string(step) + " s by more than 50 % (gap or jump)");
+        throw DataError(r.path, line_ref(r.sample_lines[i + 1]),
+                        "time step " + std::to_string(steps[i]) + " s differs from the median step " +
+                            std::to_string(step) + " s by more than 50 % (gap or jump)");
       }
     }
     // Rate from the whole span, so timestamps rounded to milliseconds still give 64 Hz.
     const double derived = static_cast<double>(n - 1) / (t.back() - t.front());
     if (given_rate > 0 && std::abs(derived - given_rate) > 0.01 * given_rate) {
-      throw DataError(r.path, "column 'time'", "time column gives " + std::to_string(derived) +
-                                                   " Hz, option sampling_rate says " + std::to_string(given_rate));
+      throw DataError(r.path, "column 'time'",
+                      "time column gives " + std::to_string(derived) + " Hz, option sampling_rate says " +
+                          std::to_string(given_rate));
     }
     if (clock.sampling_rate <= 0) clock.sampling_rate = derived;
     clock.origin_s = t.front();
@@ -244,9 +245,9 @@ FeatureTable extract_csv_features(const std::string& recording_csv, const std::s
   table.classes = annotation_classes(annotations, options.classes, annotation_csv);
   const std::string subject = options.subject.empty() ? fs::path(recording_csv).stem().string() : options.subject;
   for (std::size_t k = 0; k < annotations.size(); ++k) {
-    add_interval_windows(table, sources, subject, static_cast<int>(k) + 1, annotations[k].label,
-                         annotations[k].start, annotations[k].end, options.window_s, options.step_s,
-                         options.hrv_context_s, options.drop_incomplete);
+    add_interval_windows(table, sources, subject, static_cast<int>(k) + 1, annotations[k].label, annotations[k].start,
+                         annotations[k].end, options.window_s, options.step_s, options.hrv_context_s,
+                         options.drop_incomplete);
   }
   return table;
 }

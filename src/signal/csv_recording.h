@@ -33,8 +33,7 @@ struct CsvRecordingOptions {
 /// an annotated interval. Feature prefixes: EDA_, PPG_, ECG_, RSP_, TEMP_, ACC_, EEG_. Throws
 /// DataError(file, "line N", ...) on malformed input (a NaN or Inf sample is named with its column
 /// and sample index) and OptionError on bad options.
-FeatureTable extract_csv_features(const std::string& recording_csv,
-                                  const std::string& annotation_csv,
+FeatureTable extract_csv_features(const std::string& recording_csv, const std::string& annotation_csv,
                                   const CsvRecordingOptions& options);
 
 }  // namespace emofuse::signal

@@ -29,8 +29,7 @@ std::vector<std::size_t> ecg_peaks(const std::vector<double>& clean, double samp
     squared[i] = d * d;
   }
   // 4. Moving-window integration over 150 ms (centred).
-  const std::vector<double> mwi =
-      moving_average(squared, std::max<std::size_t>(1, std::lround(0.150 * fs)));
+  const std::vector<double> mwi = moving_average(squared, std::max<std::size_t>(1, std::lround(0.150 * fs)));
   // Candidate peaks: local maxima of the integrated signal at least 200 ms apart (the larger
   // one wins inside the refractory period).
   const std::size_t refractory = static_cast<std::size_t>(std::lround(0.200 * fs));
@@ -49,7 +48,7 @@ std::vector<std::size_t> ecg_peaks(const std::vector<double>& clean, double samp
   double spki = 0.25 * *std::max_element(mwi.begin(), mwi.begin() + learn);
   double npki = 0.5 * range_mean(mwi, 0, learn);
   std::vector<std::size_t> beats;
-  std::vector<double> rr_recent;  // last 8 RR intervals in samples
+  std::vector<double> rr_recent;   // last 8 RR intervals in samples
   std::size_t last_candidate = 0;  // index into candidates after the last accepted beat
   // Maximal squared slope of the QRS-energy window ending at a candidate (for the T-wave test).
   const std::size_t slope_span = static_cast<std::size_t>(std::lround(0.150 * fs));
@@ -63,8 +62,8 @@ std::vector<std::size_t> ecg_peaks(const std::vector<double>& clean, double samp
     const double threshold = npki + 0.25 * (spki - npki);
     // T-wave test: within 360 ms of the last beat, a slope below half the last QRS's slope
     // (a quarter in squared units) marks a T wave, treated as noise.
-    const bool t_wave = !beats.empty() && i - beats.back() < t_wave_window &&
-                        max_slope_sq(i) < 0.25 * max_slope_sq(beats.back());
+    const bool t_wave =
+        !beats.empty() && i - beats.back() < t_wave_window && max_slope_sq(i) < 0.25 * max_slope_sq(beats.back());
     if (mwi[i] > threshold && !t_wave) {
       spki = 0.125 * mwi[i] + 0.875 * spki;
       beats.push_back(i);
@@ -102,8 +101,8 @@ std::vector<std::size_t> ecg_peaks(const std::vector<double>& clean, double samp
   std::vector<std::size_t> r_peaks;
   for (std::size_t b : beats) {
     const std::size_t a = b > half ? b - half : 0, e = std::min(n, b + half + 1);
-    const std::size_t r = static_cast<std::size_t>(
-        std::max_element(clean.begin() + a, clean.begin() + e) - clean.begin());
+    const std::size_t r =
+        static_cast<std::size_t>(std::max_element(clean.begin() + a, clean.begin() + e) - clean.begin());
     if (r_peaks.empty() || r > r_peaks.back() + refractory) r_peaks.push_back(r);
   }
   return r_peaks;
@@ -124,11 +123,9 @@ std::vector<std::string> ecg_feature_names(const std::string& p) {
   return names;
 }
 
-std::vector<double> ecg_window_features(const EcgProcessed& ecg, std::size_t begin,
-                                        std::size_t end, std::size_t hrv_begin,
-                                        std::size_t hrv_end) {
-  require_option(begin < end && end <= ecg.clean.size(), "window",
-                 "needs begin < end <= signal length");
+std::vector<double> ecg_window_features(const EcgProcessed& ecg, std::size_t begin, std::size_t end,
+                                        std::size_t hrv_begin, std::size_t hrv_end) {
+  require_option(begin < end && end <= ecg.clean.size(), "window", "needs begin < end <= signal length");
   std::vector<double> values = {range_mean(ecg.rate, begin, end), range_std(ecg.rate, begin, end),
                                 range_min(ecg.rate, begin, end), range_max(ecg.rate, begin, end)};
   const HrvIndices hrv = hrv_indices(peak_times_in(ecg.peaks, hrv_begin, hrv_end, ecg.sampling_rate));

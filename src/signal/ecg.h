@@ -35,8 +35,7 @@ EcgProcessed ecg_process(const std::vector<double>& ecg, double sampling_rate);
 std::vector<std::string> ecg_feature_names(const std::string& prefix = "ECG_");
 
 /// The 18 features; rate over [begin, end), HRV over the beats in [hrv_begin, hrv_end).
-std::vector<double> ecg_window_features(const EcgProcessed& ecg, std::size_t begin,
-                                        std::size_t end, std::size_t hrv_begin,
-                                        std::size_t hrv_end);
+std::vector<double> ecg_window_features(const EcgProcessed& ecg, std::size_t begin, std::size_t end,
+                                        std::size_t hrv_begin, std::size_t hrv_end);
 
 }  // namespace emofuse::signal

@@ -15,8 +15,7 @@ std::vector<double> eda_clean(const std::vector<double>& eda, double sampling_ra
   return signal_filter(eda, sampling_rate, 0, 3.0, 4);
 }
 
-EdaPhasic eda_phasic(const std::vector<double>& eda_cleaned, double sampling_rate,
-                     double window_s) {
+EdaPhasic eda_phasic(const std::vector<double>& eda_cleaned, double sampling_rate, double window_s) {
   require_option(sampling_rate > 0, "sampling_rate", "must be > 0");
   require_option(window_s > 0, "window_s", "must be > 0");
   const std::size_t n = eda_cleaned.size();
@@ -46,8 +45,7 @@ EdaPhasic eda_phasic(const std::vector<double>& eda_cleaned, double sampling_rat
   return out;
 }
 
-EdaPeaks eda_peaks(const std::vector<double>& x, double sampling_rate, double relative_min,
-                   double absolute_min) {
+EdaPeaks eda_peaks(const std::vector<double>& x, double sampling_rate, double relative_min, double absolute_min) {
   require_option(sampling_rate > 0, "sampling_rate", "must be > 0");
   require_option(relative_min >= 0 && relative_min <= 1, "relative_min", "must be in [0, 1]");
   EdaPeaks out;
@@ -68,14 +66,13 @@ EdaPeaks eda_peaks(const std::vector<double>& x, double sampling_rate, double re
     if (!(d[j - 1] > 0 && d[j] <= 0)) continue;
     std::size_t rise_start = j - 1;  // first sample of the positive-slope run ending at j
     while (rise_start > previous_peak && d[rise_start - 1] > 0) --rise_start;
-    const std::size_t steepest = static_cast<std::size_t>(
-        std::max_element(d.begin() + rise_start, d.begin() + j) - d.begin());
+    const std::size_t steepest =
+        static_cast<std::size_t>(std::max_element(d.begin() + rise_start, d.begin() + j) - d.begin());
     std::size_t onset = steepest;
     while (onset > rise_start && d[onset - 1] > 0.1 * d[steepest]) --onset;
     const std::size_t pa = std::max(j > half ? j - half : 0, onset + 1);
     const std::size_t pb = std::min(n, j + half + 1);
-    const std::size_t peak = static_cast<std::size_t>(
-        std::max_element(x.begin() + pa, x.begin() + pb) - x.begin());
+    const std::size_t peak = static_cast<std::size_t>(std::max_element(x.begin() + pa, x.begin() + pb) - x.begin());
     onsets.push_back(onset);
     peaks.push_back(peak);
     amplitudes.push_back(x[peak] - x[onset]);
@@ -106,22 +103,38 @@ EdaProcessed eda_process(const std::vector<double>& eda, double sampling_rate) {
 }
 
 std::vector<std::string> eda_feature_names(const std::string& p) {
-  return {p + "Mean",          p + "Std",                  p + "Min",
-          p + "Max",           p + "Range",                p + "Median",
-          p + "Slope",         p + "Skewness",             p + "Kurtosis",
-          p + "Derivative_Mean", p + "Derivative_Std",     p + "Derivative_NegativeRatio",
-          p + "Tonic_Mean",    p + "Tonic_Std",            p + "Tonic_Slope",
-          p + "Phasic_Mean",   p + "Phasic_Std",           p + "Phasic_Min",
-          p + "Phasic_Max",    p + "Phasic_Energy",        p + "Phasic_AUC",
-          p + "SCR_Peaks_N",   p + "SCR_Peaks_Rate",       p + "SCR_Amplitude_Mean",
-          p + "SCR_Amplitude_Max", p + "SCR_Amplitude_Sum", p + "SCR_RiseTime_Mean",
+  return {p + "Mean",
+          p + "Std",
+          p + "Min",
+          p + "Max",
+          p + "Range",
+          p + "Median",
+          p + "Slope",
+          p + "Skewness",
+          p + "Kurtosis",
+          p + "Derivative_Mean",
+          p + "Derivative_Std",
+          p + "Derivative_NegativeRatio",
+          p + "Tonic_Mean",
+          p + "Tonic_Std",
+          p + "Tonic_Slope",
+          p + "Phasic_Mean",
+          p + "Phasic_Std",
+          p + "Phasic_Min",
+          p + "Phasic_Max",
+          p + "Phasic_Energy",
+          p + "Phasic_AUC",
+          p + "SCR_Peaks_N",
+          p + "SCR_Peaks_Rate",
+          p + "SCR_Amplitude_Mean",
+          p + "SCR_Amplitude_Max",
+          p + "SCR_Amplitude_Sum",
+          p + "SCR_RiseTime_Mean",
           p + "SCR_RiseTime_Max"};
 }
 
-std::vector<double> eda_window_features(const EdaProcessed& eda, std::size_t begin,
-                                        std::size_t end) {
-  require_option(begin < end && end <= eda.clean.size(), "window",
-                 "needs begin < end <= signal length");
+std::vector<double> eda_window_features(const EdaProcessed& eda, std::size_t begin, std::size_t end) {
+  require_option(begin < end && end <= eda.clean.size(), "window", "needs begin < end <= signal length");
   const double fs = eda.sampling_rate;
   const auto& x = eda.clean;
   const double duration = static_cast<double>(end - begin) / fs;

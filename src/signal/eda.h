@@ -22,8 +22,7 @@ struct EdaPhasic {
 /// Decomposition method "smoothmedian" (NeuroKit2 `eda_phasic(method="smoothmedian")`): tonic =
 /// running median over a centred window of `window_s` seconds (shrunk at the edges), phasic =
 /// signal - tonic. Cost O(n * window samples).
-EdaPhasic eda_phasic(const std::vector<double>& eda_cleaned, double sampling_rate,
-                     double window_s = 4.0);
+EdaPhasic eda_phasic(const std::vector<double>& eda_cleaned, double sampling_rate, double window_s = 4.0);
 
 /// Skin conductance responses: onset, peak (sample indices), amplitude (uS, peak minus onset
 /// value) and rise time (s, peak minus onset).
@@ -41,8 +40,8 @@ struct EdaPeaks {
 /// (Kim et al. take the upward zero crossing, which a rising tonic level never produces);
 /// amplitude = signal[peak] - signal[onset]. Responses below max(`absolute_min`,
 /// `relative_min` * largest amplitude) are dropped (NeuroKit2 uses relative 0.1).
-EdaPeaks eda_peaks(const std::vector<double>& eda_cleaned, double sampling_rate,
-                   double relative_min = 0.1, double absolute_min = 0.01);
+EdaPeaks eda_peaks(const std::vector<double>& eda_cleaned, double sampling_rate, double relative_min = 0.1,
+                   double absolute_min = 0.01);
 
 /// Everything the window features need, computed once per recording.
 struct EdaProcessed {
@@ -61,7 +60,6 @@ std::vector<std::string> eda_feature_names(const std::string& prefix = "EDA_");
 
 /// The 28 features of samples [begin, end), in eda_feature_names order. SCRs count when their
 /// peak lies in the window; SCR statistics are 0 in a window without SCR.
-std::vector<double> eda_window_features(const EdaProcessed& eda, std::size_t begin,
-                                        std::size_t end);
+std::vector<double> eda_window_features(const EdaProcessed& eda, std::size_t begin, std::size_t end);
 
 }  // namespace emofuse::signal

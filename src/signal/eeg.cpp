@@ -11,17 +11,15 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-void validate(const std::vector<std::vector<double>>& channels,
-              const std::vector<std::string>& channel_names, double sampling_rate,
-              const EegFeatureOptions& options) {
+void validate(const std::vector<std::vector<double>>& channels, const std::vector<std::string>& channel_names,
+              double sampling_rate, const EegFeatureOptions& options) {
   require_option(sampling_rate > 0, "sampling_rate", "must be > 0");
   require_option(!channels.empty(), "channels", "needs at least one channel");
-  require_option(channels.size() == channel_names.size(), "channel_names",
-                 "has " + std::to_string(channel_names.size()) + " names for " +
-                     std::to_string(channels.size()) + " channels");
+  require_option(
+      channels.size() == channel_names.size(), "channel_names",
+      "has " + std::to_string(channel_names.size()) + " names for " + std::to_string(channels.size()) + " channels");
   for (const auto& c : channels) {
-    require_option(c.size() == channels.front().size(), "channels",
-                   "all channels must have the same length");
+    require_option(c.size() == channels.front().size(), "channels", "all channels must have the same length");
   }
   require_option(options.window_s > 0, "window_s", "must be > 0");
   require_option(options.step_s > 0, "step_s", "must be > 0");
@@ -39,8 +37,8 @@ std::vector<EegBand> eeg_dmer_bands() {
 }
 
 EegBandSignals eeg_band_signals(const std::vector<std::vector<double>>& channels,
-                                const std::vector<std::string>& channel_names,
-                                double sampling_rate, const EegFeatureOptions& options) {
+                                const std::vector<std::string>& channel_names, double sampling_rate,
+                                const EegFeatureOptions& options) {
   validate(channels, channel_names, sampling_rate, options);
   EegBandSignals out;
   for (const auto& c : channel_names) {
@@ -48,16 +46,14 @@ EegBandSignals eeg_band_signals(const std::vector<std::vector<double>>& channels
   }
   out.band.assign(channels.size(), std::vector<std::vector<double>>(options.bands.size()));
   for (std::size_t b = 0; b < options.bands.size(); ++b) {
-    const Sos sos = butterworth_design(FilterBand::kBandPass, options.filter_order,
-                                       options.bands[b].low_hz, options.bands[b].high_hz,
-                                       sampling_rate);
+    const Sos sos = butterworth_design(FilterBand::kBandPass, options.filter_order, options.bands[b].low_hz,
+                                       options.bands[b].high_hz, sampling_rate);
     for (std::size_t c = 0; c < channels.size(); ++c) out.band[c][b] = sos_filtfilt(sos, channels[c]);
   }
   return out;
 }
 
-std::vector<double> eeg_window_differential_entropy(const EegBandSignals& bands,
-                                                    std::size_t begin, std::size_t end) {
+std::vector<double> eeg_window_differential_entropy(const EegBandSignals& bands, std::size_t begin, std::size_t end) {
   require_option(!bands.band.empty() && begin < end && end <= bands.band[0][0].size(), "window",
                  "needs begin < end <= signal length");
   std::vector<double> out;
@@ -77,13 +73,12 @@ std::vector<double> eeg_window_differential_entropy(const EegBandSignals& bands,
 }
 
 WindowedFeatures eeg_differential_entropy(const std::vector<std::vector<double>>& channels,
-                                          const std::vector<std::string>& channel_names,
-                                          double sampling_rate, const EegFeatureOptions& options) {
+                                          const std::vector<std::string>& channel_names, double sampling_rate,
+                                          const EegFeatureOptions& options) {
   const EegBandSignals bands = eeg_band_signals(channels, channel_names, sampling_rate, options);
   WindowedFeatures out;
   out.names = bands.names;
-  for (const auto& w : signal_windows(channels.front().size(), sampling_rate, options.window_s,
-                                      options.step_s)) {
+  for (const auto& w : signal_windows(channels.front().size(), sampling_rate, options.window_s, options.step_s)) {
     out.time.push_back(w.time_s);
     out.rows.push_back(eeg_window_differential_entropy(bands, w.begin, w.end));
   }
@@ -91,11 +86,10 @@ WindowedFeatures eeg_differential_entropy(const std::vector<std::vector<double>>
 }
 
 WindowedFeatures eeg_band_power(const std::vector<std::vector<double>>& channels,
-                                const std::vector<std::string>& channel_names,
-                                double sampling_rate, const EegFeatureOptions& options) {
+                                const std::vector<std::string>& channel_names, double sampling_rate,
+                                const EegFeatureOptions& options) {
   validate(channels, channel_names, sampling_rate, options);
-  const auto windows = signal_windows(channels.front().size(), sampling_rate, options.window_s,
-                                      options.step_s);
+  const auto windows = signal_windows(channels.front().size(), sampling_rate, options.window_s, options.step_s);
   WindowedFeatures out;
   for (const auto& c : channel_names) {
     for (const auto& b : options.bands) out.names.push_back("EEG_" + c + "_" + b.name + "_Power");

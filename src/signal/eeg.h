@@ -39,8 +39,7 @@ struct EegFeatureOptions {
 /// order (18 channels x 5 bands = 90 features for DMER). Throws OptionError on ragged channels,
 /// a name count mismatch or bands above Nyquist.
 WindowedFeatures eeg_differential_entropy(const std::vector<std::vector<double>>& channels,
-                                          const std::vector<std::string>& channel_names,
-                                          double sampling_rate,
+                                          const std::vector<std::string>& channel_names, double sampling_rate,
                                           const EegFeatureOptions& options = {});
 
 /// Band-passed copies of every channel, computed once per recording: `band[c][b]` is channel c
@@ -52,18 +51,17 @@ struct EegBandSignals {
 
 /// Validates like eeg_differential_entropy and filters every channel into every band.
 EegBandSignals eeg_band_signals(const std::vector<std::vector<double>>& channels,
-                                const std::vector<std::string>& channel_names,
-                                double sampling_rate, const EegFeatureOptions& options = {});
+                                const std::vector<std::string>& channel_names, double sampling_rate,
+                                const EegFeatureOptions& options = {});
 
 /// Differential entropy of samples [begin, end) of every band signal (names order).
-std::vector<double> eeg_window_differential_entropy(const EegBandSignals& bands,
-                                                    std::size_t begin, std::size_t end);
+std::vector<double> eeg_window_differential_entropy(const EegBandSignals& bands, std::size_t begin, std::size_t end);
 
 /// Band power per channel and band: Welch PSD of each window (one Hann segment per window,
 /// i.e. segment length = window length) integrated over the band, in uV^2. Names
 /// `EEG_<channel>_<band>_Power`.
 WindowedFeatures eeg_band_power(const std::vector<std::vector<double>>& channels,
-                                const std::vector<std::string>& channel_names,
-                                double sampling_rate, const EegFeatureOptions& options = {});
+                                const std::vector<std::string>& channel_names, double sampling_rate,
+                                const EegFeatureOptions& options = {});
 
 }  // namespace emofuse::signal

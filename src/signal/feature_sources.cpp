@@ -68,8 +68,8 @@ FeatureSource temp_source(std::vector<double> temp, double fs, const std::string
           }};
 }
 
-FeatureSource acc_source(std::vector<double> x, std::vector<double> y, std::vector<double> z,
-                         double fs, const std::string& prefix) {
+FeatureSource acc_source(std::vector<double> x, std::vector<double> y, std::vector<double> z, double fs,
+                         const std::string& prefix) {
   auto data = std::make_shared<std::array<std::vector<double>, 3>>(
       std::array<std::vector<double>, 3>{std::move(x), std::move(y), std::move(z)});
   return {acc_feature_names(prefix), [data, fs](double t0, double w, double, double) {
@@ -94,9 +94,8 @@ std::vector<std::string> all_names(const std::vector<PlacedSource>& sources) {
 }
 
 std::size_t add_interval_windows(FeatureTable& table, const std::vector<PlacedSource>& sources,
-                                 const std::string& subject, int trial, const std::string& label,
-                                 double start_s, double end_s, double window_s, double step_s,
-                                 double context_s, bool drop_incomplete) {
+                                 const std::string& subject, int trial, const std::string& label, double start_s,
+                                 double end_s, double window_s, double step_s, double context_s, bool drop_incomplete) {
   std::size_t dropped = 0;
   for (std::size_t k = 0;; ++k) {
     const double t0 = start_s + static_cast<double>(k) * step_s;
@@ -108,11 +107,17 @@ std::size_t add_interval_windows(FeatureTable& table, const std::vector<PlacedSo
     bool covered = true;
     for (const auto& s : sources) {
       const auto values = s.source.features(t0 - s.offset_s, window_s, c0 - s.offset_s, c1 - s.offset_s);
-      if (values.empty()) { covered = false; break; }
+      if (values.empty()) {
+        covered = false;
+        break;
+      }
       row.insert(row.end(), values.begin(), values.end());
     }
     const bool finite = covered && std::all_of(row.begin(), row.end(), [](double v) { return std::isfinite(v); });
-    if (!covered || (drop_incomplete && !finite)) { ++dropped; continue; }
+    if (!covered || (drop_incomplete && !finite)) {
+      ++dropped;
+      continue;
+    }
     table.append(subject, trial, t0, label, std::move(row));
   }
   return dropped;

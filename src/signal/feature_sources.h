@@ -47,9 +47,8 @@ std::vector<std::string> all_names(const std::vector<PlacedSource>& sources);
 /// Appends the windows of the labelled interval [start_s, end_s) to `table`. Returns the
 /// number of windows dropped (not covered by every stream, or non-finite with drop_incomplete).
 std::size_t add_interval_windows(FeatureTable& table, const std::vector<PlacedSource>& sources,
-                                 const std::string& subject, int trial, const std::string& label,
-                                 double start_s, double end_s, double window_s, double step_s,
-                                 double context_s, bool drop_incomplete);
+                                 const std::string& subject, int trial, const std::string& label, double start_s,
+                                 double end_s, double window_s, double step_s, double context_s, bool drop_incomplete);
 
 /// Window options checked against the fastest stream's sampling rate (0 = not known yet): a step
 /// below one sample only repeats windows, and a tiny one (1e-9 s) would make the window loop run

@@ -29,7 +29,9 @@ std::vector<cd> butterworth_prototype_poles(int order) {
 }
 
 // Bilinear transform s -> 2 fs (z - 1) / (z + 1) of one analog pole.
-cd bilinear(cd s, double fs) { return (1.0 + s / (2.0 * fs)) / (1.0 - s / (2.0 * fs)); }
+cd bilinear(cd s, double fs) {
+  return (1.0 + s / (2.0 * fs)) / (1.0 - s / (2.0 * fs));
+}
 
 // Group digital poles into conjugate pairs (or pairs of real poles); a lone real pole is
 // returned as a pair with its second member NaN (first-order section).
@@ -58,8 +60,7 @@ cd section_response(const std::array<double, 6>& s, cd z_inv) {
 
 }  // namespace
 
-Sos butterworth_design(FilterBand band, int order, double low_hz, double high_hz,
-                       double sampling_rate) {
+Sos butterworth_design(FilterBand band, int order, double low_hz, double high_hz, double sampling_rate) {
   require_option(order >= 1 && order <= 20, "order", "must be in [1, 20], got " + std::to_string(order));
   require_option(sampling_rate > 0, "sampling_rate", "must be > 0");
   const double nyquist = sampling_rate / 2.0;
@@ -88,8 +89,8 @@ Sos butterworth_design(FilterBand band, int order, double low_hz, double high_hz
   } else if (band == FilterBand::kHighPass) {
     const double wc = warp(low_hz);
     for (const cd& p : proto) digital_poles.push_back(bilinear(wc / p, fs));  // s -> wc / s
-    zero_a = zero_b = 1.0;    // analog zeros at s = 0 map to z = +1
-    reference_z_inv = -1.0;   // Nyquist
+    zero_a = zero_b = 1.0;                                                    // analog zeros at s = 0 map to z = +1
+    reference_z_inv = -1.0;                                                   // Nyquist
   } else {
     const double w1 = warp(low_hz), w2 = warp(high_hz);
     const double w0_sq = w1 * w2, bw = w2 - w1;
@@ -207,8 +208,8 @@ std::vector<double> sos_filtfilt(const Sos& sos, const std::vector<double>& x) {
   return std::vector<double>(ext.begin() + pad, ext.begin() + pad + n);
 }
 
-std::vector<double> signal_filter(const std::vector<double>& x, double sampling_rate,
-                                  double low_hz, double high_hz, int order) {
+std::vector<double> signal_filter(const std::vector<double>& x, double sampling_rate, double low_hz, double high_hz,
+                                  int order) {
   require_option(low_hz > 0 || high_hz > 0, "low_hz/high_hz", "at least one cut-off must be > 0");
   Sos sos;
   if (low_hz <= 0) {
@@ -221,8 +222,7 @@ std::vector<double> signal_filter(const std::vector<double>& x, double sampling_
   return sos_filtfilt(sos, x);
 }
 
-std::vector<double> signal_resample(const std::vector<double>& x, double sampling_rate,
-                                    double target_rate) {
+std::vector<double> signal_resample(const std::vector<double>& x, double sampling_rate, double target_rate) {
   require_option(sampling_rate > 0, "sampling_rate", "must be > 0");
   require_option(target_rate > 0, "target_rate", "must be > 0");
   if (x.empty() || target_rate == sampling_rate) return x;
@@ -242,8 +242,7 @@ std::vector<double> signal_resample(const std::vector<double>& x, double samplin
   return y;
 }
 
-std::vector<double> signal_interpolate(const std::vector<double>& x_points,
-                                       const std::vector<double>& y_points,
+std::vector<double> signal_interpolate(const std::vector<double>& x_points, const std::vector<double>& y_points,
                                        const std::vector<double>& x_new) {
   require_option(x_points.size() == y_points.size() && !x_points.empty(), "x_points",
                  "must be non-empty and as long as y_points");
@@ -251,8 +250,14 @@ std::vector<double> signal_interpolate(const std::vector<double>& x_points,
   std::size_t j = 0;
   for (std::size_t k = 0; k < x_new.size(); ++k) {
     const double t = x_new[k];
-    if (t <= x_points.front()) { out[k] = y_points.front(); continue; }
-    if (t >= x_points.back()) { out[k] = y_points.back(); continue; }
+    if (t <= x_points.front()) {
+      out[k] = y_points.front();
+      continue;
+    }
+    if (t >= x_points.back()) {
+      out[k] = y_points.back();
+      continue;
+    }
     if (j > 0 && x_points[j] > t) j = 0;  // x_new not sorted: restart the scan
     while (j + 1 < x_points.size() && x_points[j + 1] < t) ++j;
     const double w = (t - x_points[j]) / (x_points[j + 1] - x_points[j]);

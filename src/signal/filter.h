@@ -27,8 +27,7 @@ struct Sos {
 /// The single-pass magnitude is -3.0103 dB at each cut-off (to ~1e-6 dB: liquid's prototype
 /// poles are single precision). Throws OptionError on an order outside 1..20, cut-offs outside
 /// (0, sampling_rate/2) or low >= high.
-Sos butterworth_design(FilterBand band, int order, double low_hz, double high_hz,
-                       double sampling_rate);
+Sos butterworth_design(FilterBand band, int order, double low_hz, double high_hz, double sampling_rate);
 
 /// Complex frequency response of `sos` at `frequency_hz`.
 std::complex<double> sos_response(const Sos& sos, double frequency_hz, double sampling_rate);
@@ -44,19 +43,17 @@ std::vector<double> sos_filtfilt(const Sos& sos, const std::vector<double>& x);
 
 /// NeuroKit2-style `signal_filter`: zero-phase Butterworth. `low_hz` <= 0 -> low-pass at
 /// `high_hz`; `high_hz` <= 0 -> high-pass at `low_hz`; both > 0 -> band-pass.
-std::vector<double> signal_filter(const std::vector<double>& x, double sampling_rate,
-                                  double low_hz, double high_hz, int order = 4);
+std::vector<double> signal_filter(const std::vector<double>& x, double sampling_rate, double low_hz, double high_hz,
+                                  int order = 4);
 
 /// Resampling from `sampling_rate` to `target_rate`. Method: when down-sampling, a zero-phase
 /// 8th-order Butterworth anti-alias low-pass at 0.45 * target_rate, then linear interpolation
 /// at the new sample times t_k = k / target_rate (k = 0 .. floor((n-1) * target/rate)).
-std::vector<double> signal_resample(const std::vector<double>& x, double sampling_rate,
-                                    double target_rate);
+std::vector<double> signal_resample(const std::vector<double>& x, double sampling_rate, double target_rate);
 
 /// Linear interpolation of (x_points, y_points) (x strictly increasing) at `x_new`; values
 /// outside the range take the nearest end value.
-std::vector<double> signal_interpolate(const std::vector<double>& x_points,
-                                       const std::vector<double>& y_points,
+std::vector<double> signal_interpolate(const std::vector<double>& x_points, const std::vector<double>& y_points,
                                        const std::vector<double>& x_new);
 
 }  // namespace emofuse::signal

@@ -9,8 +9,7 @@
 
 namespace emofuse::signal {
 
-std::vector<double> signal_rate(const std::vector<std::size_t>& peaks, double sampling_rate,
-                                std::size_t n_samples) {
+std::vector<double> signal_rate(const std::vector<std::size_t>& peaks, double sampling_rate, std::size_t n_samples) {
   require_option(sampling_rate > 0, "sampling_rate", "must be > 0");
   if (peaks.size() < 2) return std::vector<double>(n_samples, kNaN);
   std::vector<double> t, rate;
@@ -27,8 +26,7 @@ std::vector<double> signal_rate(const std::vector<std::size_t>& peaks, double sa
 
 HrvIndices hrv_indices(const std::vector<double>& peak_times_s, double interpolation_rate) {
   require_option(interpolation_rate > 0, "interpolation_rate", "must be > 0");
-  HrvIndices h{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN,
-               kNaN, kNaN, kNaN, kNaN, kNaN};
+  HrvIndices h{kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
   if (peak_times_s.size() < 4) return h;
   std::vector<double> nn, nn_time;  // ms, at the closing beat
   for (std::size_t k = 1; k < peak_times_s.size(); ++k) {
@@ -70,14 +68,14 @@ HrvIndices hrv_indices(const std::vector<double>& peak_times_s, double interpola
 }
 
 std::vector<std::string> hrv_feature_names(const std::string& p) {
-  return {p + "HRV_MeanNN", p + "HRV_SDNN",   p + "HRV_RMSSD", p + "HRV_SDSD", p + "HRV_pNN50",
+  return {p + "HRV_MeanNN", p + "HRV_SDNN",     p + "HRV_RMSSD", p + "HRV_SDSD", p + "HRV_pNN50",
           p + "HRV_pNN20",  p + "HRV_MedianNN", p + "HRV_IQRNN", p + "HRV_CVNN", p + "HRV_LF",
-          p + "HRV_HF",     p + "HRV_LFHF",   p + "HRV_LFn",   p + "HRV_HFn"};
+          p + "HRV_HF",     p + "HRV_LFHF",     p + "HRV_LFn",   p + "HRV_HFn"};
 }
 
 std::vector<double> hrv_feature_values(const HrvIndices& h) {
-  return {h.mean_nn, h.sdnn,   h.rmssd, h.sdsd, h.pnn50, h.pnn20, h.median_nn,
-          h.iqr_nn,  h.cvnn,   h.lf,    h.hf,   h.lf_hf, h.lfn,   h.hfn};
+  return {h.mean_nn, h.sdnn, h.rmssd, h.sdsd, h.pnn50, h.pnn20, h.median_nn,
+          h.iqr_nn,  h.cvnn, h.lf,    h.hf,   h.lf_hf, h.lfn,   h.hfn};
 }
 
 }  // namespace emofuse::signal

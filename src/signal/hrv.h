@@ -11,8 +11,7 @@ namespace emofuse::signal {
 /// Instantaneous rate in beats (or breaths) per minute at every sample: 60 / interval at each
 /// peak from the previous one (the first peak takes the second's value), linearly interpolated
 /// between peaks and held constant outside them. NaN everywhere with fewer than 2 peaks.
-std::vector<double> signal_rate(const std::vector<std::size_t>& peaks, double sampling_rate,
-                                std::size_t n_samples);
+std::vector<double> signal_rate(const std::vector<std::size_t>& peaks, double sampling_rate, std::size_t n_samples);
 
 /// HRV indices of one series of beat times. Time domain in ms (pNN in %); frequency domain in
 /// ms^2 from the RR series linearly interpolated at `interpolation_rate` Hz and Welch's PSD

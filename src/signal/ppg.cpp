@@ -36,12 +36,15 @@ std::vector<std::size_t> ppg_peaks(const std::vector<double>& clean, double samp
   std::vector<std::size_t> peaks;
   std::size_t i = 0;
   while (i < n) {
-    if (ma_peak[i] <= ma_beat[i] + alpha) { ++i; continue; }
+    if (ma_peak[i] <= ma_beat[i] + alpha) {
+      ++i;
+      continue;
+    }
     std::size_t j = i;
     while (j < n && ma_peak[j] > ma_beat[j] + alpha) ++j;  // block of interest [i, j)
     if (j - i >= w1) {
-      const std::size_t p = static_cast<std::size_t>(
-          std::max_element(clean.begin() + i, clean.begin() + j) - clean.begin());
+      const std::size_t p =
+          static_cast<std::size_t>(std::max_element(clean.begin() + i, clean.begin() + j) - clean.begin());
       if (peaks.empty() || p - peaks.back() > min_delay) peaks.push_back(p);
     }
     i = j;
@@ -82,34 +85,35 @@ PpgProcessed ppg_process(const std::vector<double>& ppg, double sampling_rate) {
 }
 
 std::vector<std::string> ppg_feature_names(const std::string& p) {
-  std::vector<std::string> names = {
-      p + "Clean_Mean", p + "Clean_Std",      p + "Clean_Min",      p + "Clean_Max",
-      p + "Clean_Skewness", p + "Clean_Kurtosis", p + "Peaks_N",    p + "Amplitude_Mean",
-      p + "Amplitude_Std",  p + "Rate_Mean",  p + "Rate_Std",       p + "Rate_Min",
-      p + "Rate_Max"};
+  std::vector<std::string> names = {p + "Clean_Mean",     p + "Clean_Std",      p + "Clean_Min", p + "Clean_Max",
+                                    p + "Clean_Skewness", p + "Clean_Kurtosis", p + "Peaks_N",   p + "Amplitude_Mean",
+                                    p + "Amplitude_Std",  p + "Rate_Mean",      p + "Rate_Std",  p + "Rate_Min",
+                                    p + "Rate_Max"};
   for (auto& h : hrv_feature_names(p)) names.push_back(h);
   return names;
 }
 
-std::vector<double> ppg_window_features(const PpgProcessed& ppg, std::size_t begin,
-                                        std::size_t end, std::size_t hrv_begin,
-                                        std::size_t hrv_end) {
-  require_option(begin < end && end <= ppg.clean.size(), "window",
-                 "needs begin < end <= signal length");
+std::vector<double> ppg_window_features(const PpgProcessed& ppg, std::size_t begin, std::size_t end,
+                                        std::size_t hrv_begin, std::size_t hrv_end) {
+  require_option(begin < end && end <= ppg.clean.size(), "window", "needs begin < end <= signal length");
   std::vector<double> amps;
   for (std::size_t k = 0; k < ppg.peaks.size(); ++k) {
     if (ppg.peaks[k] >= begin && ppg.peaks[k] < end) amps.push_back(ppg.amplitudes[k]);
   }
   const auto& c = ppg.clean;
-  std::vector<double> values = {
-      range_mean(c, begin, end),     range_std(c, begin, end),
-      range_min(c, begin, end),      range_max(c, begin, end),
-      range_skewness(c, begin, end), range_kurtosis(c, begin, end),
-      static_cast<double>(amps.size()),
-      amps.empty() ? kNaN : range_mean(amps, 0, amps.size()),
-      amps.empty() ? kNaN : range_std(amps, 0, amps.size()),
-      range_mean(ppg.rate, begin, end), range_std(ppg.rate, begin, end),
-      range_min(ppg.rate, begin, end),  range_max(ppg.rate, begin, end)};
+  std::vector<double> values = {range_mean(c, begin, end),
+                                range_std(c, begin, end),
+                                range_min(c, begin, end),
+                                range_max(c, begin, end),
+                                range_skewness(c, begin, end),
+                                range_kurtosis(c, begin, end),
+                                static_cast<double>(amps.size()),
+                                amps.empty() ? kNaN : range_mean(amps, 0, amps.size()),
+                                amps.empty() ? kNaN : range_std(amps, 0, amps.size()),
+                                range_mean(ppg.rate, begin, end),
+                                range_std(ppg.rate, begin, end),
+                                range_min(ppg.rate, begin, end),
+                                range_max(ppg.rate, begin, end)};
   const HrvIndices hrv = hrv_indices(peak_times_in(ppg.peaks, hrv_begin, hrv_end, ppg.sampling_rate));
   for (double v : hrv_feature_values(hrv)) values.push_back(v);
   return values;

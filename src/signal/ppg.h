@@ -37,8 +37,7 @@ std::vector<std::string> ppg_feature_names(const std::string& prefix = "PPG_");
 
 /// The 27 features of window [begin, end). Signal, peak and rate statistics use the window;
 /// HRV uses the beats inside [hrv_begin, hrv_end) (a longer context: LF needs >= 25 s).
-std::vector<double> ppg_window_features(const PpgProcessed& ppg, std::size_t begin,
-                                        std::size_t end, std::size_t hrv_begin,
-                                        std::size_t hrv_end);
+std::vector<double> ppg_window_features(const PpgProcessed& ppg, std::size_t begin, std::size_t end,
+                                        std::size_t hrv_begin, std::size_t hrv_end);
 
 }  // namespace emofuse::signal

@@ -9,9 +9,13 @@
 
 namespace emofuse::signal {
 
-std::string line_ref(std::size_t line) { return "line " + std::to_string(line); }
+std::string line_ref(std::size_t line) {
+  return "line " + std::to_string(line);
+}
 
-bool is_blank(const std::string& line) { return trim(line).empty(); }
+bool is_blank(const std::string& line) {
+  return trim(line).empty();
+}
 
 double parse_field(const std::string& field, const std::string& file, std::size_t line, std::size_t column) {
   const std::string f = trim(field);

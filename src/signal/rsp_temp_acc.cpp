@@ -44,11 +44,11 @@ RspExtrema rsp_peaks(const std::vector<double>& x, double sampling_rate) {
     if (d >= down.size()) break;
     const std::size_t next_up = k + 1 < up.size() ? up[k + 1] : n;
     if (next_up <= down[d]) continue;
-    const std::size_t peak = static_cast<std::size_t>(
-        std::max_element(x.begin() + up[k], x.begin() + down[d]) - x.begin());
+    const std::size_t peak =
+        static_cast<std::size_t>(std::max_element(x.begin() + up[k], x.begin() + down[d]) - x.begin());
     if (next_up == n) break;  // trough incomplete
-    const std::size_t trough = static_cast<std::size_t>(
-        std::min_element(x.begin() + down[d], x.begin() + next_up) - x.begin());
+    const std::size_t trough =
+        static_cast<std::size_t>(std::min_element(x.begin() + down[d], x.begin() + next_up) - x.begin());
     raw.peaks.push_back(peak);
     raw.troughs.push_back(trough);
   }
@@ -90,37 +90,37 @@ std::vector<std::string> rsp_feature_names(const std::string& p) {
           p + "Amplitude_Mean", p + "Amplitude_Std", p + "Clean_Std", p + "Clean_Range"};
 }
 
-std::vector<double> rsp_window_features(const RspProcessed& rsp, std::size_t begin,
-                                        std::size_t end) {
-  require_option(begin < end && end <= rsp.clean.size(), "window",
-                 "needs begin < end <= signal length");
+std::vector<double> rsp_window_features(const RspProcessed& rsp, std::size_t begin, std::size_t end) {
+  require_option(begin < end && end <= rsp.clean.size(), "window", "needs begin < end <= signal length");
   return {range_mean(rsp.rate, begin, end),      range_std(rsp.rate, begin, end),
           range_min(rsp.rate, begin, end),       range_max(rsp.rate, begin, end),
           range_mean(rsp.amplitude, begin, end), range_std(rsp.amplitude, begin, end),
-          range_std(rsp.clean, begin, end),
-          range_max(rsp.clean, begin, end) - range_min(rsp.clean, begin, end)};
+          range_std(rsp.clean, begin, end),      range_max(rsp.clean, begin, end) - range_min(rsp.clean, begin, end)};
 }
 
 std::vector<std::string> temp_feature_names(const std::string& p) {
   return {p + "Mean", p + "Std", p + "Min", p + "Max", p + "Range", p + "Slope"};
 }
 
-std::vector<double> temp_window_features(const std::vector<double>& temp, double sampling_rate,
-                                         std::size_t begin, std::size_t end) {
+std::vector<double> temp_window_features(const std::vector<double>& temp, double sampling_rate, std::size_t begin,
+                                         std::size_t end) {
   require_option(begin < end && end <= temp.size(), "window", "needs begin < end <= signal length");
   const double mn = range_min(temp, begin, end), mx = range_max(temp, begin, end);
-  return {range_mean(temp, begin, end), range_std(temp, begin, end), mn, mx, mx - mn,
+  return {range_mean(temp, begin, end),
+          range_std(temp, begin, end),
+          mn,
+          mx,
+          mx - mn,
           range_slope(temp, begin, end, sampling_rate)};
 }
 
 std::vector<std::string> acc_feature_names(const std::string& p) {
-  return {p + "X_Mean", p + "Y_Mean", p + "Z_Mean", p + "X_Std", p + "Y_Std", p + "Z_Std",
-          p + "Magnitude_Mean", p + "Magnitude_Std", p + "Magnitude_Max", p + "Activity_ENMO"};
+  return {p + "X_Mean", p + "Y_Mean",         p + "Z_Mean",        p + "X_Std",         p + "Y_Std",
+          p + "Z_Std",  p + "Magnitude_Mean", p + "Magnitude_Std", p + "Magnitude_Max", p + "Activity_ENMO"};
 }
 
 std::vector<double> acc_window_features(const std::vector<double>& x, const std::vector<double>& y,
-                                        const std::vector<double>& z, std::size_t begin,
-                                        std::size_t end) {
+                                        const std::vector<double>& z, std::size_t begin, std::size_t end) {
   require_option(x.size() == y.size() && y.size() == z.size(), "acc", "axes differ in length");
   require_option(begin < end && end <= x.size(), "window", "needs begin < end <= signal length");
   std::vector<double> magnitude(end - begin);
@@ -130,9 +130,9 @@ std::vector<double> acc_window_features(const std::vector<double>& x, const std:
     enmo += std::max(0.0, magnitude[i - begin] - 1.0);
   }
   const std::size_t m = magnitude.size();
-  return {range_mean(x, begin, end),     range_mean(y, begin, end), range_mean(z, begin, end),
-          range_std(x, begin, end),      range_std(y, begin, end),  range_std(z, begin, end),
-          range_mean(magnitude, 0, m),   range_std(magnitude, 0, m), range_max(magnitude, 0, m),
+  return {range_mean(x, begin, end),    range_mean(y, begin, end),  range_mean(z, begin, end),
+          range_std(x, begin, end),     range_std(y, begin, end),   range_std(z, begin, end),
+          range_mean(magnitude, 0, m),  range_std(magnitude, 0, m), range_max(magnitude, 0, m),
           enmo / static_cast<double>(m)};
 }
 

@@ -37,20 +37,18 @@ RspProcessed rsp_process(const std::vector<double>& rsp, double sampling_rate);
 
 /// 8 names: Rate_Mean/Std/Min/Max (breaths/min), Amplitude_Mean/Std, Clean_Std, Clean_Range.
 std::vector<std::string> rsp_feature_names(const std::string& prefix = "RSP_");
-std::vector<double> rsp_window_features(const RspProcessed& rsp, std::size_t begin,
-                                        std::size_t end);
+std::vector<double> rsp_window_features(const RspProcessed& rsp, std::size_t begin, std::size_t end);
 
 /// 6 names: Mean, Std, Min, Max, Range (deg C) and Slope (deg C / s, least squares).
 std::vector<std::string> temp_feature_names(const std::string& prefix = "TEMP_");
-std::vector<double> temp_window_features(const std::vector<double>& temp, double sampling_rate,
-                                         std::size_t begin, std::size_t end);
+std::vector<double> temp_window_features(const std::vector<double>& temp, double sampling_rate, std::size_t begin,
+                                         std::size_t end);
 
 /// 10 names: X/Y/Z_Mean, X/Y/Z_Std (g), Magnitude_Mean/Std/Max (g) and Activity_ENMO: the mean
 /// of max(|a| - 1 g, 0) (Euclidean norm minus one, van Hees et al. 2013), in g, our activity
 /// level. Axes in g (Empatica E4 raw counts / 64).
 std::vector<std::string> acc_feature_names(const std::string& prefix = "ACC_");
 std::vector<double> acc_window_features(const std::vector<double>& x, const std::vector<double>& y,
-                                        const std::vector<double>& z, std::size_t begin,
-                                        std::size_t end);
+                                        const std::vector<double>& z, std::size_t begin, std::size_t end);
 
 }  // namespace emofuse::signal

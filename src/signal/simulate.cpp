@@ -18,8 +18,8 @@ constexpr double kPi = 3.14159265358979323846;
 // RR tachogram of McSharry et al. (2003), Sec. II-B: bimodal spectrum S(f) with Gaussians at
 // 0.1 Hz (LF, weight lf_hf) and 0.25 Hz (HF, weight 1), both of width 0.01 Hz, random phases,
 // scaled to mean 60/HR and std 60*hr_std/HR^2. Sampled at 1 Hz over n_rr points.
-std::vector<double> rr_tachogram(std::size_t n_rr, double heart_rate, double heart_rate_std,
-                                 double lf_hf_ratio, std::mt19937_64& rng) {
+std::vector<double> rr_tachogram(std::size_t n_rr, double heart_rate, double heart_rate_std, double lf_hf_ratio,
+                                 std::mt19937_64& rng) {
   const double c1 = 0.01, c2 = 0.01, f1 = 0.1, f2 = 0.25;
   std::uniform_real_distribution<double> phase(0.0, 2.0 * kPi);
   std::vector<double> amplitude(n_rr / 2), phases(n_rr / 2);
@@ -64,8 +64,7 @@ SimulatedSignal ecg_simulate(const EcgSimulationOptions& o, std::uint64_t seed) 
   // P, Q, R, S, T events (McSharry et al. 2003, Table 1), scaled with the heart rate as ECGSYN.
   const double hr_fact = std::sqrt(o.heart_rate / 60.0), hr_fact2 = std::sqrt(hr_fact);
   const double deg = kPi / 180.0;
-  const double theta[5] = {-70 * deg * hr_fact2, -15 * deg * hr_fact, 0.0, 15 * deg * hr_fact,
-                           100 * deg * hr_fact2};
+  const double theta[5] = {-70 * deg * hr_fact2, -15 * deg * hr_fact, 0.0, 15 * deg * hr_fact, 100 * deg * hr_fact2};
   const double a[5] = {1.2, -5.0, 30.0, -7.5, 0.75};
   double b[5] = {0.25, 0.1, 0.1, 0.1, 0.4};
   for (double& v : b) v *= hr_fact;
@@ -124,8 +123,8 @@ SimulatedSignal ecg_simulate(const EcgSimulationOptions& o, std::uint64_t seed) 
   return out;
 }
 
-SimulatedSignal ppg_simulate(double duration_s, double sampling_rate, double heart_rate,
-                             double noise, std::uint64_t seed, double heart_rate_std) {
+SimulatedSignal ppg_simulate(double duration_s, double sampling_rate, double heart_rate, double noise,
+                             std::uint64_t seed, double heart_rate_std) {
   require_option(duration_s > 0 && sampling_rate > 0, "duration_s/sampling_rate", "must be > 0");
   require_option(heart_rate >= 20 && heart_rate <= 250, "heart_rate", "must be in [20, 250]");
   std::mt19937_64 rng(seed);
@@ -159,8 +158,8 @@ SimulatedSignal ppg_simulate(double duration_s, double sampling_rate, double hea
   return out;
 }
 
-SimulatedSignal rsp_simulate(double duration_s, double sampling_rate, double breaths_per_min,
-                             double amplitude, double noise, std::uint64_t seed) {
+SimulatedSignal rsp_simulate(double duration_s, double sampling_rate, double breaths_per_min, double amplitude,
+                             double noise, std::uint64_t seed) {
   require_option(duration_s > 0 && sampling_rate > 0, "duration_s/sampling_rate", "must be > 0");
   require_option(breaths_per_min > 0, "breaths_per_min", "must be > 0");
   std::mt19937_64 rng(seed);
@@ -185,9 +184,8 @@ SimulatedSignal rsp_simulate(double duration_s, double sampling_rate, double bre
   return out;
 }
 
-SimulatedEda eda_simulate(double duration_s, double sampling_rate, double tonic_uS,
-                          const std::vector<double>& onsets, const std::vector<double>& amplitudes,
-                          double noise, std::uint64_t seed) {
+SimulatedEda eda_simulate(double duration_s, double sampling_rate, double tonic_uS, const std::vector<double>& onsets,
+                          const std::vector<double>& amplitudes, double noise, std::uint64_t seed) {
   require_option(duration_s > 0 && sampling_rate > 0, "duration_s/sampling_rate", "must be > 0");
   require_option(onsets.size() == amplitudes.size(), "amplitudes", "needs one per onset");
   std::mt19937_64 rng(seed);
@@ -215,9 +213,8 @@ SimulatedEda eda_simulate(double duration_s, double sampling_rate, double tonic_
   return out;
 }
 
-std::vector<double> eeg_simulate(double duration_s, double sampling_rate, double low_hz,
-                                 double high_hz, double band_uv, double background_uv,
-                                 std::uint64_t seed) {
+std::vector<double> eeg_simulate(double duration_s, double sampling_rate, double low_hz, double high_hz, double band_uv,
+                                 double background_uv, std::uint64_t seed) {
   require_option(duration_s > 0 && sampling_rate > 0, "duration_s/sampling_rate", "must be > 0");
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> white(0.0, 1.0);
@@ -277,8 +274,8 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
 
 }  // namespace
 
-std::vector<std::string> wesad_write_fixture(const std::string& root, int n_subjects,
-                                             double condition_s, std::uint64_t seed) {
+std::vector<std::string> wesad_write_fixture(const std::string& root, int n_subjects, double condition_s,
+                                             std::uint64_t seed) {
   require_option(n_subjects >= 1, "n_subjects", "must be >= 1");
   require_option(condition_s >= 30, "condition_s", "must be >= 30 s (HRV needs 25 s)");
   namespace fs = std::filesystem;
@@ -363,8 +360,7 @@ std::vector<std::string> wesad_write_fixture(const std::string& root, int n_subj
       }
       write_text(e4 / "ACC.csv", text);
     }
-    auto write_single = [&](const std::string& name, double rate, const std::vector<double>& v,
-                            const char* fmt) {
+    auto write_single = [&](const std::string& name, double rate, const std::vector<double>& v, const char* fmt) {
       std::snprintf(buf, sizeof(buf), "%s\n%.6f\n", start.c_str(), rate);
       std::string text = buf;
       for (double x : v) {
@@ -390,8 +386,8 @@ std::vector<std::string> wesad_write_fixture(const std::string& root, int n_subj
     for (std::size_t i = 0; i < c_ecg.size(); ++i) {
       std::snprintf(buf, sizeof(buf), "%zu\t0\t%ld\t%ld\t%ld\t%ld\t%ld\t%ld\t%ld\t%ld\n", i % 16,
                     raw_linear_centered(c_ecg[i], kVcc), std::lround(c_eda[i] * 0.12 / kVcc * kChanBit),
-                    raw_linear_centered(c_emg[i], kVcc), raw_temperature(c_temp[i]), acc_raw(c_ax[i]),
-                    acc_raw(c_ay[i]), acc_raw(c_az[i]), raw_linear_centered(c_resp[i], 100.0));
+                    raw_linear_centered(c_emg[i], kVcc), raw_temperature(c_temp[i]), acc_raw(c_ax[i]), acc_raw(c_ay[i]),
+                    acc_raw(c_az[i]), raw_linear_centered(c_resp[i], 100.0));
       text += buf;
     }
     write_text(dir / (id + "_respiban.txt"), text);
@@ -403,8 +399,8 @@ std::vector<std::string> wesad_write_fixture(const std::string& root, int n_subj
       starts += ";" + minutes_seconds(q.start_s);
       ends += ";" + minutes_seconds(q.end_s);
     }
-    write_text(dir / (id + "_quest.csv"), "# Subj;" + id + ";;;;\n" + order + ";;\n" + starts +
-                                             ";;\n" + ends + ";;\n;;;;;;\n# PANAS;1;2;3;4;5\n");
+    write_text(dir / (id + "_quest.csv"),
+               "# Subj;" + id + ";;;;\n" + order + ";;\n" + starts + ";;\n" + ends + ";;\n;;;;;;\n# PANAS;1;2;3;4;5\n");
   }
   return ids;
 }

@@ -53,8 +53,7 @@ class RealFft {
 
 }  // namespace
 
-Psd signal_psd_welch(const std::vector<double>& x, double sampling_rate,
-                     std::size_t segment_length) {
+Psd signal_psd_welch(const std::vector<double>& x, double sampling_rate, std::size_t segment_length) {
   require_option(sampling_rate > 0, "sampling_rate", "must be > 0");
   require_option(x.size() >= 2, "x", "needs at least 2 samples, got " + std::to_string(x.size()));
   std::size_t nseg = segment_length == 0 ? std::min<std::size_t>(x.size(), 256) : segment_length;
@@ -102,9 +101,7 @@ double psd_band_power(const Psd& psd, double low_hz, double high_hz) {
     // Clip the trapezoid [f0, f1] to [low, high) with linear interpolation of the density.
     const double a = std::max(f0, low_hz), b = std::min(f1, high_hz);
     if (b <= a) continue;
-    auto density = [&](double f) {
-      return psd.power[k] + (psd.power[k + 1] - psd.power[k]) * (f - f0) / (f1 - f0);
-    };
+    auto density = [&](double f) { return psd.power[k] + (psd.power[k + 1] - psd.power[k]) * (f - f0) / (f1 - f0); };
     power += 0.5 * (density(a) + density(b)) * (b - a);
   }
   return power;

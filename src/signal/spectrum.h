@@ -17,8 +17,7 @@ struct Psd {
 /// non-DC, non-Nyquist bins doubled (same conventions as scipy.signal.welch defaults). A
 /// segment longer than the signal is shortened to the signal. Throws OptionError on
 /// sampling_rate <= 0 or fewer than 2 samples.
-Psd signal_psd_welch(const std::vector<double>& x, double sampling_rate,
-                     std::size_t segment_length = 0);
+Psd signal_psd_welch(const std::vector<double>& x, double sampling_rate, std::size_t segment_length = 0);
 
 /// Power in [low_hz, high_hz) by trapezoidal integration of `psd` (unit^2).
 double psd_band_power(const Psd& psd, double low_hz, double high_hz);

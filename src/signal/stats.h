@@ -39,8 +39,7 @@ inline double range_max(const std::vector<double>& x, std::size_t begin, std::si
 }
 
 /// Least-squares slope of x against time i / sampling_rate (unit per second).
-inline double range_slope(const std::vector<double>& x, std::size_t begin, std::size_t end,
-                          double sampling_rate) {
+inline double range_slope(const std::vector<double>& x, std::size_t begin, std::size_t end, double sampling_rate) {
   const std::size_t n = end > begin ? end - begin : 0;
   if (n < 2) return kNaN;
   const double tm = (static_cast<double>(n) - 1.0) / 2.0;
@@ -114,8 +113,8 @@ inline std::vector<double> moving_average(const std::vector<double>& x, std::siz
 }
 
 /// Times (s) of the peaks whose index lies in [begin, end).
-inline std::vector<double> peak_times_in(const std::vector<std::size_t>& peaks, std::size_t begin,
-                                         std::size_t end, double sampling_rate) {
+inline std::vector<double> peak_times_in(const std::vector<std::size_t>& peaks, std::size_t begin, std::size_t end,
+                                         double sampling_rate) {
   std::vector<double> t;
   for (std::size_t p : peaks) {
     if (p >= begin && p < end) t.push_back(static_cast<double>(p) / sampling_rate);

@@ -18,7 +18,8 @@ namespace fs = std::filesystem;
 constexpr double kFastestWesadRateHz = 700.0;  // the chest device; the wrist's E4 is slower
 
 // The subject folders to read: `requested`, or every `S<k>` folder under the root in order of k.
-std::vector<std::string> wesad_subject_folders(const std::string& wesad_root, const std::vector<std::string>& requested) {
+std::vector<std::string> wesad_subject_folders(const std::string& wesad_root,
+                                               const std::vector<std::string>& requested) {
   std::vector<std::string> subjects = requested;
   if (!subjects.empty()) return subjects;
   std::error_code ec;
@@ -30,9 +31,8 @@ std::vector<std::string> wesad_subject_folders(const std::string& wesad_root, co
       subjects.push_back(name);
     }
   }
-  std::sort(subjects.begin(), subjects.end(), [](const std::string& a, const std::string& b) {
-    return std::stoi(a.substr(1)) < std::stoi(b.substr(1));
-  });
+  std::sort(subjects.begin(), subjects.end(),
+            [](const std::string& a, const std::string& b) { return std::stoi(a.substr(1)) < std::stoi(b.substr(1)); });
   if (subjects.empty()) throw DataError(wesad_root, "", "no S<k> subject folders found");
   return subjects;
 }
@@ -64,14 +64,15 @@ void add_wrist_sources(std::vector<PlacedSource>& sources, const fs::path& dir, 
     const std::string path = (e4 / file).string();
     E4Channel c = read_e4_csv(path, columns);
     if (c.sampling_rate != rate) {
-      throw DataError(path, "line 2", "expected sampling rate " + std::to_string(rate) +
-                                          " Hz, got " + std::to_string(c.sampling_rate));
+      throw DataError(path, "line 2",
+                      "expected sampling rate " + std::to_string(rate) + " Hz, got " + std::to_string(c.sampling_rate));
     }
     return c;
   };
   E4Channel acc = read("ACC.csv", 3, 32.0), bvp = read("BVP.csv", 1, 64.0);
   E4Channel eda = read("EDA.csv", 1, 4.0), temp = read("TEMP.csv", 1, 4.0);
-  for (auto& axis : acc.columns) for (double& v : axis) v /= 64.0;  // 1/64 g -> g
+  for (auto& axis : acc.columns)
+    for (double& v : axis) v /= 64.0;  // 1/64 g -> g
   const double off = e4_offset_s;
   sources.push_back({eda_source(eda.columns[0], 4.0, "EDA_"), off});
   sources.push_back({ppg_source(bvp.columns[0], 64.0, "PPG_"), off});
@@ -108,8 +109,8 @@ FeatureTable extract_wesad_features(const std::string& wesad_root, const WesadFe
     if (options.chest) add_chest_sources(sources, dir, id);
     if (table.feature_names.empty()) table.feature_names = all_names(sources);
     for (const auto& c : conditions) {
-      add_interval_windows(table, sources, id, c.trial, c.label, c.start_s, c.end_s, options.window_s,
-                           options.step_s, options.hrv_context_s, options.drop_incomplete);
+      add_interval_windows(table, sources, id, c.trial, c.label, c.start_s, c.end_s, options.window_s, options.step_s,
+                           options.hrv_context_s, options.drop_incomplete);
     }
   }
   return table;

@@ -23,22 +23,24 @@ E4Channel read_e4_csv(const std::string& path, std::size_t expected_columns) {
   // Signal names for errors: the file's stem ("BVP"), with the column for ACC's three axes.
   std::vector<std::string> signals;
   for (std::size_t c = 0; c < expected_columns; ++c) {
-    signals.push_back(fs::path(path).stem().string() + (expected_columns > 1 ? " column " + std::to_string(c + 1) : ""));
+    signals.push_back(fs::path(path).stem().string() +
+                      (expected_columns > 1 ? " column " + std::to_string(c + 1) : ""));
   }
   std::size_t row = 0;  // non-blank rows seen
   for (std::size_t i = 0; i < lines.size(); ++i) {
     if (is_blank(lines[i])) continue;
     const std::vector<std::string> fields = split_fields(lines[i], ',');
     if (fields.size() != expected_columns) {
-      throw DataError(path, line_ref(i + 1), "expected " + std::to_string(expected_columns) +
-                                              " columns, got " + std::to_string(fields.size()));
+      throw DataError(
+          path, line_ref(i + 1),
+          "expected " + std::to_string(expected_columns) + " columns, got " + std::to_string(fields.size()));
     }
     std::vector<double> values(fields.size());
     for (std::size_t c = 0; c < fields.size(); ++c) {
       // Rows 0 and 1 are the start time and the sampling rate, then sample index row - 2.
       const std::string& signal = signals[c];
       values[c] = row < 2 ? parse_finite_field(fields[c], path, i + 1, c + 1,
-                                         "signal " + signal + (row == 0 ? ", start time" : ", sampling rate"))
+                                               "signal " + signal + (row == 0 ? ", start time" : ", sampling rate"))
                           : parse_sample_field(fields[c], path, i + 1, c + 1, signal, row - 2);
     }
     if (row == 0) {
@@ -92,24 +94,29 @@ RespibanRecording read_respiban(const std::string& path) {
     targets.clear();
     int xyz = 0;
     for (const std::string& l : labels) {
-      if (l == "ECG") targets.push_back(&out.ecg);
-      else if (l == "EDA") targets.push_back(&out.eda);
-      else if (l == "EMG") targets.push_back(&out.emg);
-      else if (l == "TEMP") targets.push_back(&out.temp);
-      else if (l == "RESPIRATION" || l == "RESP") targets.push_back(&out.resp);
+      if (l == "ECG")
+        targets.push_back(&out.ecg);
+      else if (l == "EDA")
+        targets.push_back(&out.eda);
+      else if (l == "EMG")
+        targets.push_back(&out.emg);
+      else if (l == "TEMP")
+        targets.push_back(&out.temp);
+      else if (l == "RESPIRATION" || l == "RESP")
+        targets.push_back(&out.resp);
       else if (l == "XYZ" && xyz < 3) {
         std::vector<double>* axes[3] = {&out.acc_x, &out.acc_y, &out.acc_z};
         targets.push_back(axes[xyz++]);
-      }
-      else throw DataError(path, "header", "unknown channel label '" + l + "'");
+      } else
+        throw DataError(path, "header", "unknown channel label '" + l + "'");
     }
     if (targets.size() != 8 || xyz != 3) {
       throw DataError(path, "header", "expected 8 channels ECG, EDA, EMG, TEMP, XYZ x3, RESPIRATION");
     }
   };
   resolve_targets();
-  std::vector<std::vector<std::uint16_t>> raw(8);  // 16-bit ADC values
-  for (auto& r : raw) r.reserve(text.size() / 32);   // a sample row is ~40 characters
+  std::vector<std::vector<std::uint16_t>> raw(8);   // 16-bit ADC values
+  for (auto& r : raw) r.reserve(text.size() / 32);  // a sample row is ~40 characters
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
@@ -150,8 +157,8 @@ RespibanRecording read_respiban(const std::string& path) {
       while (p < line_end && std::isspace(static_cast<unsigned char>(*p))) ++p;
     }
     if (count != 10) {
-      throw DataError(path, line_ref(line_no), "expected 10 columns (nSeq, DI, 8 channels), got " +
-                                                std::to_string(count));
+      throw DataError(path, line_ref(line_no),
+                      "expected 10 columns (nSeq, DI, 8 channels), got " + std::to_string(count));
     }
     for (int c = 0; c < 8; ++c) {
       if (values[c + 2] < 0 || values[c + 2] > 65535) {
@@ -189,13 +196,13 @@ RespibanRecording read_respiban(const std::string& path) {
 
 namespace {
 
-double parse_minutes_seconds(const std::string& field, const std::string& file, std::size_t line,
-                             std::size_t column) {
+double parse_minutes_seconds(const std::string& field, const std::string& file, std::size_t line, std::size_t column) {
   const std::string f = trim(field);
   const std::size_t dot = f.find('.');
   const std::string mins = f.substr(0, dot), secs = dot == std::string::npos ? "" : f.substr(dot + 1);
   auto digits = [](const std::string& s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
   };
   if (!digits(mins) || (!secs.empty() && (!digits(secs) || secs.size() > 2))) {
     throw DataError(file, line_ref(line) + ", field " + std::to_string(column),
@@ -204,8 +211,7 @@ double parse_minutes_seconds(const std::string& field, const std::string& file, 
   // "7.1" reads as the number 7.10: one digit means tens of seconds.
   const int s = secs.empty() ? 0 : (secs.size() == 1 ? 10 * std::stoi(secs) : std::stoi(secs));
   if (s >= 60) {
-    throw DataError(file, line_ref(line) + ", field " + std::to_string(column),
-                    "seconds must be < 60 in '" + f + "'");
+    throw DataError(file, line_ref(line) + ", field " + std::to_string(column), "seconds must be < 60 in '" + f + "'");
   }
   return 60.0 * std::stoi(mins) + s;
 }
@@ -221,23 +227,32 @@ std::vector<WesadCondition> read_wesad_quest(const std::string& path) {
     const std::string key = fields.front();
     fields.erase(fields.begin());
     while (!fields.empty() && fields.back().empty()) fields.pop_back();
-    if (key == "# ORDER") { order = fields; order_line = i + 1; }
-    else if (key == "# START") { starts = fields; start_line = i + 1; }
-    else if (key == "# END") { ends = fields; end_line = i + 1; }
+    if (key == "# ORDER") {
+      order = fields;
+      order_line = i + 1;
+    } else if (key == "# START") {
+      starts = fields;
+      start_line = i + 1;
+    } else if (key == "# END") {
+      ends = fields;
+      end_line = i + 1;
+    }
   }
   if (!order_line) throw DataError(path, "", "missing '# ORDER' row");
   if (!start_line) throw DataError(path, "", "missing '# START' row");
   if (!end_line) throw DataError(path, "", "missing '# END' row");
   if (starts.size() < order.size()) {
-    throw DataError(path, line_ref(start_line), "expected " + std::to_string(order.size()) +
-                                                 " start times, got " + std::to_string(starts.size()));
+    throw DataError(path, line_ref(start_line),
+                    "expected " + std::to_string(order.size()) + " start times, got " + std::to_string(starts.size()));
   }
   if (ends.size() < order.size()) {
-    throw DataError(path, line_ref(end_line), "expected " + std::to_string(order.size()) +
-                                               " end times, got " + std::to_string(ends.size()));
+    throw DataError(path, line_ref(end_line),
+                    "expected " + std::to_string(order.size()) + " end times, got " + std::to_string(ends.size()));
   }
-  const std::map<std::string, std::string> labels = {{"Base", "baseline"}, {"TSST", "stress"},
-                                                     {"Fun", "amusement"}, {"Medi 1", "meditation"},
+  const std::map<std::string, std::string> labels = {{"Base", "baseline"},
+                                                     {"TSST", "stress"},
+                                                     {"Fun", "amusement"},
+                                                     {"Medi 1", "meditation"},
                                                      {"Medi 2", "meditation"}};
   std::vector<WesadCondition> out;
   for (std::size_t k = 0; k < order.size(); ++k) {
@@ -245,8 +260,9 @@ std::vector<WesadCondition> read_wesad_quest(const std::string& path) {
     if (name == "sRead" || name == "fRead" || name == "bRead") continue;
     const auto it = labels.find(name);
     if (it == labels.end()) {
-      throw DataError(path, line_ref(order_line) + ", field " + std::to_string(k + 2),
-                      "unknown condition '" + name + "' (expected Base, TSST, Fun, Medi 1, Medi 2, sRead, fRead, bRead)");
+      throw DataError(
+          path, line_ref(order_line) + ", field " + std::to_string(k + 2),
+          "unknown condition '" + name + "' (expected Base, TSST, Fun, Medi 1, Medi 2, sRead, fRead, bRead)");
     }
     WesadCondition c;
     c.name = name;

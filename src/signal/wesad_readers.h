@@ -36,9 +36,9 @@ RespibanRecording read_respiban(const std::string& path);
 
 /// One labelled protocol condition of `S<k>_quest.csv`.
 struct WesadCondition {
-  std::string name;   // as in the file: "Base", "TSST", "Fun", "Medi 1", "Medi 2"
-  std::string label;  // baseline | stress | amusement | meditation
-  int trial = 0;      // 1-based position among the labelled conditions
+  std::string name;               // as in the file: "Base", "TSST", "Fun", "Medi 1", "Medi 2"
+  std::string label;              // baseline | stress | amusement | meditation
+  int trial = 0;                  // 1-based position among the labelled conditions
   double start_s = 0, end_s = 0;  // from the start of the RespiBAN recording
 };
 

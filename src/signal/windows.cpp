@@ -12,8 +12,8 @@
 
 namespace emofuse::signal {
 
-std::vector<Window> signal_windows(std::size_t n_samples, double sampling_rate, double window_s,
-                                   double step_s, double start_s, double end_s) {
+std::vector<Window> signal_windows(std::size_t n_samples, double sampling_rate, double window_s, double step_s,
+                                   double start_s, double end_s) {
   require_option(sampling_rate > 0, "sampling_rate", "must be > 0");
   require_option(window_s > 0, "window_s", "must be > 0");
   require_option(step_s > 0, "step_s", "must be > 0");
@@ -39,11 +39,11 @@ Window time_range(std::size_t n_samples, double sampling_rate, double start_s, d
   return {index(start_s), index(end_s), start_s};
 }
 
-void FeatureTable::append(const std::string& subject_id, int trial_id, double time_s,
-                          const std::string& label_name, std::vector<double> values) {
+void FeatureTable::append(const std::string& subject_id, int trial_id, double time_s, const std::string& label_name,
+                          std::vector<double> values) {
   if (values.size() != feature_names.size()) {
-    throw Error("FeatureTable::append: row has " + std::to_string(values.size()) +
-                " values, table has " + std::to_string(feature_names.size()) + " features");
+    throw Error("FeatureTable::append: row has " + std::to_string(values.size()) + " values, table has " +
+                std::to_string(feature_names.size()) + " features");
   }
   rows.push_back(std::move(values));
   subject.push_back(subject_id);
@@ -57,8 +57,7 @@ void FeatureTable::extend(const FeatureTable& other) {
     feature_names = other.feature_names;
   } else if (feature_names != other.feature_names) {
     throw Error("FeatureTable::extend: the tables have different feature columns (" +
-                std::to_string(feature_names.size()) + " vs " +
-                std::to_string(other.feature_names.size()) + ")");
+                std::to_string(feature_names.size()) + " vs " + std::to_string(other.feature_names.size()) + ")");
   }
   for (std::size_t r = 0; r < other.rows.size(); ++r) {
     append(other.subject[r], other.trial[r], other.time[r], other.label[r], other.rows[r]);
@@ -95,11 +94,9 @@ std::string quoted(const std::string& s) {
 // Plain YAML scalar when it is made of letters, digits, '_', '-', '.' or inner spaces; quoted
 // otherwise (":", "[", "#", ... would change the meaning of the flow sequence).
 std::string yaml_scalar(const std::string& s) {
-  const bool plain = !s.empty() && s.front() != ' ' && s.back() != ' ' &&
-                     std::all_of(s.begin(), s.end(), [](char c) {
-                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ||
-                              c == '.' || c == ' ';
-                     });
+  const bool plain = !s.empty() && s.front() != ' ' && s.back() != ' ' && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ' ';
+  });
   return plain ? s : quoted(s);
 }
 
@@ -116,33 +113,30 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
 void write_feature_dataset(const FeatureTable& table, const std::string& out_dir) {
   // Validate everything before touching the file system.
   const std::size_t n = table.rows.size();
-  if (table.subject.size() != n || table.trial.size() != n || table.time.size() != n ||
-      table.label.size() != n) {
-    throw Error("write_feature_dataset: subject/trial/time/label columns must have " +
-                std::to_string(n) + " entries");
+  if (table.subject.size() != n || table.trial.size() != n || table.time.size() != n || table.label.size() != n) {
+    throw Error("write_feature_dataset: subject/trial/time/label columns must have " + std::to_string(n) + " entries");
   }
   if (table.classes.empty()) throw Error("write_feature_dataset: table.classes is empty");
   for (std::size_t r = 0; r < n; ++r) {
     if (table.rows[r].size() != table.feature_names.size()) {
-      throw Error("write_feature_dataset: row " + std::to_string(r) + " has " +
-                  std::to_string(table.rows[r].size()) + " values, expected " +
-                  std::to_string(table.feature_names.size()));
+      throw Error("write_feature_dataset: row " + std::to_string(r) + " has " + std::to_string(table.rows[r].size()) +
+                  " values, expected " + std::to_string(table.feature_names.size()));
     }
     if (std::find(table.classes.begin(), table.classes.end(), table.label[r]) == table.classes.end()) {
-      throw Error("write_feature_dataset: row " + std::to_string(r) + " has label '" +
-                  table.label[r] + "' which is not in classes");
+      throw Error("write_feature_dataset: row " + std::to_string(r) + " has label '" + table.label[r] +
+                  "' which is not in classes");
     }
   }
   for (const auto& m : table.modalities) {
     const bool used = std::any_of(table.feature_names.begin(), table.feature_names.end(),
                                   [&](const std::string& f) { return f.rfind(m.prefix, 0) == 0; });
-    if (!used) throw Error("write_feature_dataset: modality '" + m.name + "' prefix '" + m.prefix +
-                           "' matches no feature column");
+    if (!used)
+      throw Error("write_feature_dataset: modality '" + m.name + "' prefix '" + m.prefix +
+                  "' matches no feature column");
   }
   auto check_csv_text = [](const std::string& what, const std::string& text) {
     if (text.empty() || text.find_first_of(",\"\r\n") != std::string::npos) {
-      throw Error("write_feature_dataset: " + what + " '" + text +
-                  "' is empty or contains a comma, quote or newline");
+      throw Error("write_feature_dataset: " + what + " '" + text + "' is empty or contains a comma, quote or newline");
     }
   };
   for (const auto& name : table.feature_names) check_csv_text("feature name", name);
@@ -154,8 +148,7 @@ void write_feature_dataset(const FeatureTable& table, const std::string& out_dir
   for (const auto& name : table.feature_names) csv << ',' << name;
   csv << '\n';
   for (std::size_t r = 0; r < n; ++r) {
-    csv << table.subject[r] << ',' << table.trial[r] << ',' << format_value(table.time[r]) << ','
-        << table.label[r];
+    csv << table.subject[r] << ',' << table.trial[r] << ',' << format_value(table.time[r]) << ',' << table.label[r];
     for (double v : table.rows[r]) csv << ',' << format_value(v);
     csv << '\n';
   }

@@ -17,8 +17,8 @@ struct Window {
 /// Full windows of `window_s` seconds every `step_s` seconds covering [start_s, end_s) of a
 /// signal sampled at `sampling_rate` with `n_samples` samples (a window never crosses end_s or
 /// the signal end). DMER uses 5 s / 1 s for GSR and PPG, 1 s / 1 s for EEG.
-std::vector<Window> signal_windows(std::size_t n_samples, double sampling_rate, double window_s,
-                                   double step_s, double start_s = 0.0, double end_s = -1.0);
+std::vector<Window> signal_windows(std::size_t n_samples, double sampling_rate, double window_s, double step_s,
+                                   double start_s = 0.0, double end_s = -1.0);
 
 /// Sample range of the time interval [start_s, end_s) clipped to [0, n_samples).
 Window time_range(std::size_t n_samples, double sampling_rate, double start_s, double end_s);
@@ -52,8 +52,8 @@ struct FeatureTable {
 
   std::size_t size() const { return rows.size(); }
   /// Appends one row; throws emofuse::Error when `values` has the wrong length.
-  void append(const std::string& subject_id, int trial_id, double time_s,
-              const std::string& label_name, std::vector<double> values);
+  void append(const std::string& subject_id, int trial_id, double time_s, const std::string& label_name,
+              std::vector<double> values);
   /// Appends every row of `other` (e.g. the next recording of extract_csv_features). An empty
   /// table takes over other's feature names; otherwise they must be identical (emofuse::Error).
   /// Classes and modalities not yet present are added in other's order.

@@ -29,8 +29,7 @@ bool host_is_little_endian() {
 }
 
 // Value of key `key` in the header dict, as its raw literal text (quotes kept for strings).
-std::string header_value(const std::string& header, const std::string& key,
-                         const std::string& path) {
+std::string header_value(const std::string& header, const std::string& key, const std::string& path) {
   // 'key': <value> where value is a quoted string, True/False, or a parenthesised tuple.
   const std::regex re("['\"]" + key + "['\"]\\s*:\\s*('[^']*'|\"[^\"]*\"|True|False|\\([^)]*\\))");
   std::smatch m;
@@ -64,8 +63,8 @@ NpyArray read_npy(const std::string& path) {
     header_len = b[0] | (b[1] << 8) | (b[2] << 16) | (static_cast<uint32_t>(b[3]) << 24);
   } else {
     throw DataError(path, "version",
-                    "unsupported format version " + std::to_string(version[0]) + "." +
-                        std::to_string(version[1]) + " (expected 1-3)");
+                    "unsupported format version " + std::to_string(version[0]) + "." + std::to_string(version[1]) +
+                        " (expected 1-3)");
   }
   // Sizes announced by the file are checked against what the file holds before anything is
   // allocated: a corrupt length field must not cost gigabytes.
@@ -75,14 +74,12 @@ NpyArray read_npy(const std::string& path) {
   in.seekg(here);
   if (header_len > left) {
     throw DataError(path, "header",
-                    "file ends inside the header (" + std::to_string(header_len) +
-                        " bytes announced, " + std::to_string(left) + " left)");
+                    "file ends inside the header (" + std::to_string(header_len) + " bytes announced, " +
+                        std::to_string(left) + " left)");
   }
   std::string header(header_len, '\0');
   if (!in.read(header.data(), header_len)) {
-    throw DataError(
-        path, "header",
-        "file ends inside the header (" + std::to_string(header_len) + " bytes announced)");
+    throw DataError(path, "header", "file ends inside the header (" + std::to_string(header_len) + " bytes announced)");
   }
 
   NpyArray array;
@@ -95,8 +92,7 @@ NpyArray read_npy(const std::string& path) {
     item_size = 8;
   } else {
     throw DataError(path, "field 'descr'",
-                    "unsupported dtype '" + array.dtype +
-                        "'; expected little-endian float32 '<f4' or float64 '<f8'");
+                    "unsupported dtype '" + array.dtype + "'; expected little-endian float32 '<f4' or float64 '<f8'");
   }
   if (header_value(header, "fortran_order", path) != "False") {
     throw DataError(path, "field 'fortran_order'",
@@ -135,15 +131,14 @@ NpyArray read_npy(const std::string& path) {
   }
   if (count * item_size > data_left) {
     throw DataError(path, "data",
-                    "expected " + std::to_string(count) + " values of " +
-                        std::to_string(item_size) + " bytes, file is shorter (" +
-                        std::to_string(data_left) + " bytes of data)");
+                    "expected " + std::to_string(count) + " values of " + std::to_string(item_size) +
+                        " bytes, file is shorter (" + std::to_string(data_left) + " bytes of data)");
   }
   std::vector<char> raw(static_cast<size_t>(count) * item_size);
   if (!in.read(raw.data(), static_cast<std::streamsize>(raw.size()))) {
-    throw DataError(path, "data",
-                    "expected " + std::to_string(count) + " values of " +
-                        std::to_string(item_size) + " bytes, file is shorter");
+    throw DataError(
+        path, "data",
+        "expected " + std::to_string(count) + " values of " + std::to_string(item_size) + " bytes, file is shorter");
   }
   if (!host_is_little_endian()) throw Error("read_npy: big-endian hosts are not supported");
   array.data.resize(static_cast<size_t>(count));
@@ -161,13 +156,11 @@ NpyArray read_npy(const std::string& path) {
   return array;
 }
 
-void write_npy(const std::string& path, const std::vector<int64_t>& shape,
-               const std::vector<double>& values, bool float64) {
-  const int64_t count =
-      std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<int64_t>());
+void write_npy(const std::string& path, const std::vector<int64_t>& shape, const std::vector<double>& values,
+               bool float64) {
+  const int64_t count = std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<int64_t>());
   if (count != static_cast<int64_t>(values.size())) {
-    throw Error("write_npy: shape has " + std::to_string(count) + " values, got " +
-                std::to_string(values.size()));
+    throw Error("write_npy: shape has " + std::to_string(count) + " values, got " + std::to_string(values.size()));
   }
   // Python tuple syntax: "()", "(3,)", "(3, 4)".
   std::string shape_text = "(";

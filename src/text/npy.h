@@ -25,7 +25,7 @@ NpyArray read_npy(const std::string& path);
 
 /// Writes `values` (prod(shape) values, C order) as a version-1.0 .npy file with descr '<f4'
 /// (`float64 = false`) or '<f8'. Throws emofuse::Error when the file cannot be written.
-void write_npy(const std::string& path, const std::vector<int64_t>& shape,
-               const std::vector<double>& values, bool float64 = false);
+void write_npy(const std::string& path, const std::vector<int64_t>& shape, const std::vector<double>& values,
+               bool float64 = false);
 
 }  // namespace emofuse::text

@@ -87,13 +87,14 @@ class ZipArchive {
     const std::string where = "record '" + name + "'";
     if (r.flags & 1) throw format_error(path_, where, "encrypted");
     if (r.method != 0 || r.stored_size != r.size) {
-      throw format_error(path_, where, "compressed (method " + std::to_string(r.method) +
-                                           "); torch.save stores its records uncompressed");
+      throw format_error(
+          path_, where,
+          "compressed (method " + std::to_string(r.method) + "); torch.save stores its records uncompressed");
     }
     require(r.local_header <= size() && size() - r.local_header >= 30, where, "local header outside the file");
     require(read_le(bytes_, r.local_header, 4) == 0x04034b50, where, "no local header at its offset");
-    const uint64_t data = r.local_header + 30 + read_le(bytes_, r.local_header + 26, 2) +
-                          read_le(bytes_, r.local_header + 28, 2);
+    const uint64_t data =
+        r.local_header + 30 + read_le(bytes_, r.local_header + 26, 2) + read_le(bytes_, r.local_header + 28, 2);
     require(data <= size() && size() - data >= r.size, where,
             "its " + std::to_string(r.size) + " bytes run past the end of the file (truncated?)");
     const char* begin = bytes_.data() + data;
@@ -194,27 +195,36 @@ using ValuePtr = std::shared_ptr<const Value>;
 struct Value {
   enum class Kind { kNone, kBool, kInt, kString, kTuple, kGlobal, kDict, kStorage, kTensor };
   Kind kind = Kind::kNone;
-  int64_t integer = 0;          // kInt, kBool; kTensor: storage offset
-  std::string text;             // kString; kGlobal: "module.name"; kStorage: record key
-  std::vector<ValuePtr> items;  // kTuple
-  int depth = 0;                // tuple nesting
+  int64_t integer = 0;                                 // kInt, kBool; kTensor: storage offset
+  std::string text;                                    // kString; kGlobal: "module.name"; kStorage: record key
+  std::vector<ValuePtr> items;                         // kTuple
+  int depth = 0;                                       // tuple nesting
   c10::ScalarType dtype = c10::ScalarType::Undefined;  // kStorage
-  int64_t numel = 0;                                  // kStorage: elements
-  std::vector<int64_t> sizes, strides;                // kTensor
-  ValuePtr storage;                                   // kTensor
+  int64_t numel = 0;                                   // kStorage: elements
+  std::vector<int64_t> sizes, strides;                 // kTensor
+  ValuePtr storage;                                    // kTensor
 };
 
 const char* kind_name(Value::Kind k) {
   switch (k) {
-    case Value::Kind::kNone: return "None";
-    case Value::Kind::kBool: return "bool";
-    case Value::Kind::kInt: return "int";
-    case Value::Kind::kString: return "str";
-    case Value::Kind::kTuple: return "tuple";
-    case Value::Kind::kGlobal: return "class or function";
-    case Value::Kind::kDict: return "dict";
-    case Value::Kind::kStorage: return "storage";
-    case Value::Kind::kTensor: return "tensor";
+    case Value::Kind::kNone:
+      return "None";
+    case Value::Kind::kBool:
+      return "bool";
+    case Value::Kind::kInt:
+      return "int";
+    case Value::Kind::kString:
+      return "str";
+    case Value::Kind::kTuple:
+      return "tuple";
+    case Value::Kind::kGlobal:
+      return "class or function";
+    case Value::Kind::kDict:
+      return "dict";
+    case Value::Kind::kStorage:
+      return "storage";
+    case Value::Kind::kTensor:
+      return "tensor";
   }
   return "value";
 }
@@ -222,11 +232,11 @@ const char* kind_name(Value::Kind k) {
 // torch.<Type>Storage -> element type.
 std::optional<c10::ScalarType> storage_dtype(const std::string& global) {
   static const std::map<std::string, c10::ScalarType> types = {
-      {"torch.FloatStorage", torch::kFloat32},   {"torch.DoubleStorage", torch::kFloat64},
-      {"torch.HalfStorage", torch::kFloat16},    {"torch.BFloat16Storage", torch::kBFloat16},
-      {"torch.LongStorage", torch::kInt64},      {"torch.IntStorage", torch::kInt32},
-      {"torch.ShortStorage", torch::kInt16},     {"torch.CharStorage", torch::kInt8},
-      {"torch.ByteStorage", torch::kUInt8},      {"torch.BoolStorage", torch::kBool}};
+      {"torch.FloatStorage", torch::kFloat32}, {"torch.DoubleStorage", torch::kFloat64},
+      {"torch.HalfStorage", torch::kFloat16},  {"torch.BFloat16Storage", torch::kBFloat16},
+      {"torch.LongStorage", torch::kInt64},    {"torch.IntStorage", torch::kInt32},
+      {"torch.ShortStorage", torch::kInt16},   {"torch.CharStorage", torch::kInt8},
+      {"torch.ByteStorage", torch::kUInt8},    {"torch.BoolStorage", torch::kBool}};
   const auto it = types.find(global);
   if (it == types.end()) return std::nullopt;
   return it->second;
@@ -243,12 +253,24 @@ class TensorPickle {
       const uint64_t at = pos_;
       const auto op = static_cast<unsigned char>(take(1)[0]);
       switch (op) {
-        case 0x80: take(1); break;                                   // PROTO n
-        case 0x95: take(8); break;                                   // FRAME length
-        case '(': marks_.push_back(stack_.size()); break;            // MARK
-        case ')': push(tuple({})); break;                            // EMPTY_TUPLE
-        case 't': push(tuple(pop_to_mark())); break;                 // TUPLE
-        case 0x85: case 0x86: case 0x87: {                           // TUPLE1, TUPLE2, TUPLE3
+        case 0x80:
+          take(1);
+          break;  // PROTO n
+        case 0x95:
+          take(8);
+          break;  // FRAME length
+        case '(':
+          marks_.push_back(stack_.size());
+          break;  // MARK
+        case ')':
+          push(tuple({}));
+          break;  // EMPTY_TUPLE
+        case 't':
+          push(tuple(pop_to_mark()));
+          break;  // TUPLE
+        case 0x85:
+        case 0x86:
+        case 0x87: {  // TUPLE1, TUPLE2, TUPLE3
           const size_t n = op - 0x84;
           need(stack_.size() >= n + floor(), at, "tuple of missing items");
           std::vector<ValuePtr> items(stack_.end() - static_cast<std::ptrdiff_t>(n), stack_.end());
@@ -256,13 +278,25 @@ class TensorPickle {
           push(tuple(std::move(items)));
           break;
         }
-        case 'N': push(scalar(Value::Kind::kNone, 0)); break;        // NONE
-        case 0x88: push(scalar(Value::Kind::kBool, 1)); break;       // NEWTRUE
-        case 0x89: push(scalar(Value::Kind::kBool, 0)); break;       // NEWFALSE
-        case 'K': push(scalar(Value::Kind::kInt, static_cast<unsigned char>(take(1)[0]))); break;
-        case 'M': push(scalar(Value::Kind::kInt, static_cast<int64_t>(little(take(2), 2)))); break;
-        case 'J': push(scalar(Value::Kind::kInt, static_cast<int32_t>(little(take(4), 4)))); break;
-        case 0x8a: {                                                 // LONG1: n-byte two's complement
+        case 'N':
+          push(scalar(Value::Kind::kNone, 0));
+          break;  // NONE
+        case 0x88:
+          push(scalar(Value::Kind::kBool, 1));
+          break;  // NEWTRUE
+        case 0x89:
+          push(scalar(Value::Kind::kBool, 0));
+          break;  // NEWFALSE
+        case 'K':
+          push(scalar(Value::Kind::kInt, static_cast<unsigned char>(take(1)[0])));
+          break;
+        case 'M':
+          push(scalar(Value::Kind::kInt, static_cast<int64_t>(little(take(2), 2))));
+          break;
+        case 'J':
+          push(scalar(Value::Kind::kInt, static_cast<int32_t>(little(take(4), 4))));
+          break;
+        case 0x8a: {  // LONG1: n-byte two's complement
           const auto n = static_cast<unsigned char>(take(1)[0]);
           need(n <= 8, at, "integer wider than 64 bits");
           uint64_t v = n == 0 ? 0 : little(take(n), n);
@@ -270,42 +304,63 @@ class TensorPickle {
           push(scalar(Value::Kind::kInt, static_cast<int64_t>(v)));
           break;
         }
-        case 'X': push(string(take(length(4, at)))); break;          // BINUNICODE
-        case 0x8c: push(string(take(length(1, at)))); break;         // SHORT_BINUNICODE
-        case 0x8d: push(string(take(length(8, at)))); break;         // BINUNICODE8
-        case 'c': {                                                  // GLOBAL "module\nname\n"
+        case 'X':
+          push(string(take(length(4, at))));
+          break;  // BINUNICODE
+        case 0x8c:
+          push(string(take(length(1, at))));
+          break;  // SHORT_BINUNICODE
+        case 0x8d:
+          push(string(take(length(8, at))));
+          break;     // BINUNICODE8
+        case 'c': {  // GLOBAL "module\nname\n"
           const auto module = line(at);
           const auto name = line(at);
           push(global(module + "." + name));
           break;
         }
-        case 0x93: {                                                 // STACK_GLOBAL
+        case 0x93: {  // STACK_GLOBAL
           const auto name = pop(at), module = pop(at);
           need(name->kind == Value::Kind::kString && module->kind == Value::Kind::kString, at,
                "STACK_GLOBAL of a non-string");
           push(global(module->text + "." + name->text));
           break;
         }
-        case 'q': memo_put(little(take(1), 1), at); break;           // BINPUT
-        case 'r': memo_put(little(take(4), 4), at); break;           // LONG_BINPUT
-        case 0x94: memo_put(memo_.size(), at); break;                // MEMOIZE
-        case 'h': memo_get(little(take(1), 1), at); break;           // BINGET
-        case 'j': memo_get(little(take(4), 4), at); break;           // LONG_BINGET
-        case '}': push(scalar(Value::Kind::kDict, 0)); break;      // EMPTY_DICT
-        case 'Q': push(storage(pop(at), at)); break;                 // BINPERSID
-        case 'R': {                                                  // REDUCE
+        case 'q':
+          memo_put(little(take(1), 1), at);
+          break;  // BINPUT
+        case 'r':
+          memo_put(little(take(4), 4), at);
+          break;  // LONG_BINPUT
+        case 0x94:
+          memo_put(memo_.size(), at);
+          break;  // MEMOIZE
+        case 'h':
+          memo_get(little(take(1), 1), at);
+          break;  // BINGET
+        case 'j':
+          memo_get(little(take(4), 4), at);
+          break;  // LONG_BINGET
+        case '}':
+          push(scalar(Value::Kind::kDict, 0));
+          break;  // EMPTY_DICT
+        case 'Q':
+          push(storage(pop(at), at));
+          break;     // BINPERSID
+        case 'R': {  // REDUCE
           const auto args = pop(at);
           const auto callable = pop(at);
           push(reduce(callable, args, at));
           break;
         }
-        case '.': {                                                  // STOP
-          need(marks_.empty() && stack_.size() == 1, at, "STOP with " + std::to_string(stack_.size()) +
-                                                             " values on the stack");
+        case '.': {  // STOP
+          need(marks_.empty() && stack_.size() == 1, at,
+               "STOP with " + std::to_string(stack_.size()) + " values on the stack");
           const auto result = stack_.back();
           if (result->kind != Value::Kind::kTensor) {
-            throw DataError(path_, "", std::string("expected one tensor (torch.save(tensor, path)), found a ") +
-                                           kind_name(result->kind));
+            throw DataError(
+                path_, "",
+                std::string("expected one tensor (torch.save(tensor, path)), found a ") + kind_name(result->kind));
           }
           return result;
         }
@@ -314,7 +369,8 @@ class TensorPickle {
           // tensor (e.g. a dict of tensors).
           throw DataError(path_, where_,
                           "expected one tensor (torch.save(tensor, path)); the pickle holds something else "
-                          "(opcode 0x" + hex(op) + " at byte " + std::to_string(at) + ")");
+                          "(opcode 0x" +
+                              hex(op) + " at byte " + std::to_string(at) + ")");
       }
     }
   }
@@ -444,9 +500,9 @@ class TensorPickle {
     }
     // (storage, storage_offset, sizes, strides, requires_grad, backward_hooks[, metadata])
     const auto& a = args->items;
-    need((a.size() == 6 || a.size() == 7) && a[0]->kind == Value::Kind::kStorage &&
-             a[1]->kind == Value::Kind::kInt && a[2]->kind == Value::Kind::kTuple &&
-             a[3]->kind == Value::Kind::kTuple && a[2]->items.size() == a[3]->items.size(),
+    need((a.size() == 6 || a.size() == 7) && a[0]->kind == Value::Kind::kStorage && a[1]->kind == Value::Kind::kInt &&
+             a[2]->kind == Value::Kind::kTuple && a[3]->kind == Value::Kind::kTuple &&
+             a[2]->items.size() == a[3]->items.size(),
          at, "_rebuild_tensor_v2 arguments are not (storage, offset, sizes, strides, ...)");
     auto x = std::make_shared<Value>();
     x->kind = Value::Kind::kTensor;
@@ -506,8 +562,9 @@ torch::Tensor materialise(const std::string& path, const ZipArchive& zip, const 
       }
     }
     if (last >= numel) {
-      throw format_error(path, where, "the tensor's sizes and strides reach past its storage of " +
-                                          std::to_string(numel) + " elements");
+      throw format_error(
+          path, where,
+          "the tensor's sizes and strides reach past its storage of " + std::to_string(numel) + " elements");
     }
   }
   auto elements = torch::empty({storage.numel}, torch::TensorOptions().dtype(storage.dtype));
@@ -543,9 +600,9 @@ torch::Tensor read_pt_tensor(const std::string& path) {
   if (zip.records().count(*folder + "/byteorder")) {
     const auto [order, length] = zip.read(*folder + "/byteorder");
     if (std::string(order, length) != "little") {
-      throw format_error(path, "record '" + *folder + "/byteorder'",
-                         "'" + std::string(order, std::min<uint64_t>(length, 16)) +
-                             "': only little-endian files are read");
+      throw format_error(
+          path, "record '" + *folder + "/byteorder'",
+          "'" + std::string(order, std::min<uint64_t>(length, 16)) + "': only little-endian files are read");
     }
   }
   const auto [pickle, pickle_size] = zip.read(*folder + "/data.pkl");
@@ -556,8 +613,7 @@ torch::Tensor read_pt_tensor(const std::string& path) {
 torch::Tensor read_pt_matrix(const std::string& path) {
   auto t = read_pt_tensor(path);
   if (t.dim() != 2 || t.size(1) == 0) {
-    throw DataError(path, "field 'shape'",
-                    "expected a 2-D tensor [N, F] with F >= 1, got " + shape_text(t));
+    throw DataError(path, "field 'shape'", "expected a 2-D tensor [N, F] with F >= 1, got " + shape_text(t));
   }
   if (!t.is_floating_point()) {
     throw DataError(path, "field 'dtype'",

@@ -28,10 +28,7 @@ char* copy_string(const std::string& s) {
 
 class VectorIterator : public sentencepiece::SentenceIterator {
  public:
-  VectorIterator(const char* const* sentences, size_t count)
-      : sentences_(sentences), count_(count) {
-    skip_empty();
-  }
+  VectorIterator(const char* const* sentences, size_t count) : sentences_(sentences), count_(count) { skip_empty(); }
   bool done() const override { return index_ >= count_; }
   void Next() override {
     ++index_;
@@ -58,16 +55,19 @@ class VectorIterator : public sentencepiece::SentenceIterator {
 #define EMOFUSE_SPM_API extern "C" __attribute__((visibility("default")))
 
 /// Version of this C API; tokenizer.cpp refuses a module with another one.
-EMOFUSE_SPM_API int emofuse_spm_api_version() { return 1; }
+EMOFUSE_SPM_API int emofuse_spm_api_version() {
+  return 1;
+}
 
 /// Frees a string or id array returned by this module.
-EMOFUSE_SPM_API void emofuse_spm_free(void* pointer) { std::free(pointer); }
+EMOFUSE_SPM_API void emofuse_spm_free(void* pointer) {
+  std::free(pointer);
+}
 
 /// Trains a model from `count` NUL-terminated sentences with SentencePieceTrainer::Train(kwargs).
 /// Returns NULL on success, else an error message to free with emofuse_spm_free.
-EMOFUSE_SPM_API char* emofuse_spm_train(const char* const* sentences, size_t count,
-                                        const char* const* keys, const char* const* values,
-                                        size_t num_args) {
+EMOFUSE_SPM_API char* emofuse_spm_train(const char* const* sentences, size_t count, const char* const* keys,
+                                        const char* const* values, size_t num_args) {
   try {
     std::unordered_map<std::string, std::string> kwargs;
     for (size_t i = 0; i < num_args; ++i) kwargs[keys[i]] = values[i];
@@ -97,11 +97,10 @@ EMOFUSE_SPM_API void emofuse_spm_destroy(void* handle) {
 }
 
 /// Encodes `text` (length bytes); *ids is malloc'd (free with emofuse_spm_free).
-EMOFUSE_SPM_API char* emofuse_spm_encode(void* handle, const char* text, size_t length, int** ids,
-                                         size_t* count) {
+EMOFUSE_SPM_API char* emofuse_spm_encode(void* handle, const char* text, size_t length, int** ids, size_t* count) {
   std::vector<int> out;
-  const auto status = static_cast<sentencepiece::SentencePieceProcessor*>(handle)->Encode(
-      std::string(text, length), &out);
+  const auto status =
+      static_cast<sentencepiece::SentencePieceProcessor*>(handle)->Encode(std::string(text, length), &out);
   *ids = nullptr;
   *count = 0;
   if (!status.ok()) return copy_string(status.ToString());
@@ -114,8 +113,8 @@ EMOFUSE_SPM_API char* emofuse_spm_encode(void* handle, const char* text, size_t 
 /// Decodes ids; *text is malloc'd.
 EMOFUSE_SPM_API char* emofuse_spm_decode(void* handle, const int* ids, size_t count, char** text) {
   std::string out;
-  const auto status = static_cast<sentencepiece::SentencePieceProcessor*>(handle)->Decode(
-      std::vector<int>(ids, ids + count), &out);
+  const auto status =
+      static_cast<sentencepiece::SentencePieceProcessor*>(handle)->Decode(std::vector<int>(ids, ids + count), &out);
   *text = nullptr;
   if (!status.ok()) return copy_string(status.ToString());
   *text = copy_string(out);

@@ -68,11 +68,10 @@ size_t decode_utf8(const std::string& s, size_t i, uint32_t& cp) {
 // Windows-1252 meaning of the bytes 0x80-0x9F that MELD's transcripts carry as U+0080-U+009F
 // (text decoded as Latin-1 somewhere upstream). 0 = no meaning (dropped).
 uint32_t cp1252_c1(uint32_t c1) {
-  static const uint32_t kTable[32] = {
-      0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,   // 80-87
-      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,        // 88-8F
-      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,   // 90-97
-      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};  // 98-9F
+  static const uint32_t kTable[32] = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,   // 80-87
+                                      0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,        // 88-8F
+                                      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,   // 90-97
+                                      0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};  // 98-9F
   return kTable[c1 - 0x80];
 }
 
@@ -170,8 +169,7 @@ const SentencePieceApi& sentencepiece_api() {
     bind(api.piece_to_id, "emofuse_spm_piece_to_id");
     bind(api.pad_id, "emofuse_spm_pad_id");
     bind(api.unk_id, "emofuse_spm_unk_id");
-    if (error.empty() && api.api_version() != 1)
-      error = std::string(kShimName) + ": API version mismatch";
+    if (error.empty() && api.api_version() != 1) error = std::string(kShimName) + ": API version mismatch";
   });
   if (!error.empty()) throw Error(error);
   return api;
@@ -187,12 +185,11 @@ std::string take_message(const SentencePieceApi& api, char* message) {
 }  // namespace
 
 void TokenizerOptions::validate(const std::string& prefix) const {
-  require_option(vocab_size >= 8, prefix + "vocab_size",
-                 "must be >= 8, got " + std::to_string(vocab_size));
+  require_option(vocab_size >= 8, prefix + "vocab_size", "must be >= 8, got " + std::to_string(vocab_size));
   require_option(model_type == "unigram" || model_type == "bpe", prefix + "tokenizer_model_type",
                  "must be 'unigram' or 'bpe', got '" + model_type + "'");
-  require_option(character_coverage > 0.0 && character_coverage <= 1.0,
-                 prefix + "character_coverage", "must be in (0, 1]");
+  require_option(character_coverage > 0.0 && character_coverage <= 1.0, prefix + "character_coverage",
+                 "must be in (0, 1]");
 }
 
 std::string normalize_utterance(const std::string& raw) {
@@ -274,8 +271,8 @@ Tokenizer Tokenizer::train(const std::vector<std::string>& sentences, const std:
     values.push_back(v.c_str());
   }
   for (const auto& s : sentences) texts.push_back(s.c_str());
-  const std::string message = take_message(
-      api, api.train(texts.data(), texts.size(), keys.data(), values.data(), keys.size()));
+  const std::string message =
+      take_message(api, api.train(texts.data(), texts.size(), keys.data(), values.data(), keys.size()));
   if (!message.empty()) throw Error(directory + ": SentencePiece training failed: " + message);
   return load(prefix + ".model");
 }
@@ -292,8 +289,7 @@ Tokenizer Tokenizer::load(const std::string& model_path) {
     throw Error(model_path + ": cannot load tokenizer: " + take_message(api, message));
   }
   void* h = tokenizer.impl_->handle;
-  if (api.pad_id(h) != kPadId || api.unk_id(h) != kUnkId ||
-      api.piece_to_id(h, kSepPiece) != kSepId) {
+  if (api.pad_id(h) != kPadId || api.unk_id(h) != kUnkId || api.piece_to_id(h, kSepPiece) != kSepId) {
     throw Error(model_path + ": not an emofuse tokenizer (expected <pad>=0, <unk>=1, <sep>=2)");
   }
   tokenizer.model_path_ = model_path;
@@ -304,8 +300,7 @@ std::vector<int> Tokenizer::encode(const std::string& text) const {
   const auto& api = sentencepiece_api();
   int* ids = nullptr;
   size_t count = 0;
-  const std::string message =
-      take_message(api, api.encode(impl_->handle, text.data(), text.size(), &ids, &count));
+  const std::string message = take_message(api, api.encode(impl_->handle, text.data(), text.size(), &ids, &count));
   std::vector<int> out(ids, ids + count);
   api.free(ids);
   if (!message.empty()) throw Error(model_path_ + ": encode failed: " + message);
@@ -319,24 +314,24 @@ std::string Tokenizer::decode(const std::vector<int>& ids) const {
   for (int id : ids) {
     if (id == kPadId) continue;
     if (id < 0 || id >= vocab_size()) {
-      throw Error(model_path_ + ": decode: id " + std::to_string(id) + " outside [0, " +
-                  std::to_string(vocab_size()) + ")");
+      throw Error(model_path_ + ": decode: id " + std::to_string(id) + " outside [0, " + std::to_string(vocab_size()) +
+                  ")");
     }
     kept.push_back(id);
   }
   char* text = nullptr;
-  const std::string message =
-      take_message(api, api.decode(impl_->handle, kept.data(), kept.size(), &text));
+  const std::string message = take_message(api, api.decode(impl_->handle, kept.data(), kept.size(), &text));
   if (!message.empty()) throw Error(model_path_ + ": decode failed: " + message);
   return take_message(api, text);
 }
 
-int Tokenizer::vocab_size() const { return sentencepiece_api().piece_size(impl_->handle); }
+int Tokenizer::vocab_size() const {
+  return sentencepiece_api().piece_size(impl_->handle);
+}
 
 std::vector<int64_t> build_token_rows(const std::vector<std::vector<int>>& utterance_ids,
-                                      const std::vector<int64_t>& dialogue,
-                                      const std::vector<int64_t>& position, int context,
-                                      int max_tokens) {
+                                      const std::vector<int64_t>& dialogue, const std::vector<int64_t>& position,
+                                      int context, int max_tokens) {
   const size_t n = utterance_ids.size();
   if (dialogue.size() != n || position.size() != n) {
     throw Error("build_token_rows: utterance_ids, dialogue and position differ in length");
@@ -348,8 +343,7 @@ std::vector<int64_t> build_token_rows(const std::vector<std::vector<int>>& utter
   for (size_t i = 0; i < n; ++i) by_dialogue[dialogue[i]].push_back(i);
   std::vector<size_t> rank(n, 0);
   for (auto& [d, rows] : by_dialogue) {
-    std::stable_sort(rows.begin(), rows.end(),
-                     [&](size_t a, size_t b) { return position[a] < position[b]; });
+    std::stable_sort(rows.begin(), rows.end(), [&](size_t a, size_t b) { return position[a] < position[b]; });
     for (size_t r = 0; r < rows.size(); ++r) rank[rows[r]] = r;
   }
 

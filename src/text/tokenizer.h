@@ -75,8 +75,7 @@ class Tokenizer {
 /// positions below its own. A context utterance that does not fit whole is cut from its start.
 /// Returns row-major ids [N * max_tokens].
 std::vector<int64_t> build_token_rows(const std::vector<std::vector<int>>& utterance_ids,
-                                      const std::vector<int64_t>& dialogue,
-                                      const std::vector<int64_t>& position, int context,
-                                      int max_tokens);
+                                      const std::vector<int64_t>& dialogue, const std::vector<int64_t>& position,
+                                      int context, int max_tokens);
 
 }  // namespace emofuse::text

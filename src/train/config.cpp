@@ -3,8 +3,8 @@
 #include <cctype>
 
 #include "core/error.h"
-#include "core/runtime.h"
 #include "core/options.h"
+#include "core/runtime.h"
 #include "data/load.h"
 #include "models/registry.h"
 
@@ -87,8 +87,7 @@ void apply_override(YAML::Node& root, const std::string& assignment) {
   set_path(root, key, value);
 }
 
-void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignments,
-                     std::vector<std::string>* notes) {
+void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignments, std::vector<std::string>* notes) {
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   const ExperimentConfig defaults;
   const std::string file_model = scalar_or(child(child(root, "model"), "name"), defaults.model_name);
@@ -141,7 +140,8 @@ void apply_overrides(YAML::Node& root, const std::vector<std::string>& assignmen
          (own_run_dir ? "" : " (default run folder runs/" + name + ")") + "; set name=... to choose another");
   }
   if (switched && file_run_dir.IsDefined() && !sets_run_dir) {
-    note("output.run_dir stays " + scalar_or(file_run_dir, "as given") + " as the config sets it, although model.name changed");
+    note("output.run_dir stays " + scalar_or(file_run_dir, "as given") +
+         " as the config sets it, although model.name changed");
   }
 }
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "core/options.h"
-#include "protocol/splits.h"
 #include "models/trainer.h"
+#include "protocol/splits.h"
 
 namespace emofuse::train {
 

@@ -37,10 +37,18 @@ std::string sanitize(const std::string& name) {
 }
 
 json outcome_to_json(const FoldOutcome& f) {
-  return {{"fold", f.name},           {"metrics", f.metrics},         {"train_size", f.train_size},
-          {"validation_size", f.validation_size}, {"test_size", f.test_size}, {"fit_seconds", f.fit_seconds},
-          {"predict_seconds", f.predict_seconds}, {"best_epoch", f.best_epoch}, {"epochs_run", f.epochs_run},
-          {"parameters", f.parameters}, {"floor_metrics", f.floor_metrics}, {"confusion", f.confusion},
+  return {{"fold", f.name},
+          {"metrics", f.metrics},
+          {"train_size", f.train_size},
+          {"validation_size", f.validation_size},
+          {"test_size", f.test_size},
+          {"fit_seconds", f.fit_seconds},
+          {"predict_seconds", f.predict_seconds},
+          {"best_epoch", f.best_epoch},
+          {"epochs_run", f.epochs_run},
+          {"parameters", f.parameters},
+          {"floor_metrics", f.floor_metrics},
+          {"confusion", f.confusion},
           {"test_subjects", f.test_subjects}};
 }
 
@@ -51,8 +59,8 @@ FoldOutcome read_fold_outcome(const std::string& path) {
     std::ifstream in(path);
     j = json::parse(in);
   } catch (const json::exception& e) {
-    throw DataError(path, "", std::string("not valid JSON (") + e.what() +
-                                  "); delete this fold's folder to run the fold again");
+    throw DataError(path, "",
+                    std::string("not valid JSON (") + e.what() + "); delete this fold's folder to run the fold again");
   }
   if (!j.is_object()) throw DataError(path, "", "expected a JSON object of fold metrics");
   FoldOutcome f;
@@ -142,7 +150,8 @@ std::string protocol_details(const protocol::ProtocolOptions& p) {
   std::ostringstream s;
   s << p.name;
   const auto kind = protocol::protocol_from_name(p.name);
-  const bool takes_k = kind == protocol::ProtocolKind::kSubjectKFold || kind == protocol::ProtocolKind::kSubjectDependent ||
+  const bool takes_k = kind == protocol::ProtocolKind::kSubjectKFold ||
+                       kind == protocol::ProtocolKind::kSubjectDependent ||
                        kind == protocol::ProtocolKind::kRandomLeaky || kind == protocol::ProtocolKind::kKFold;
   if (takes_k) s << ", k = " << p.folds;
   s << ", validation_fraction " << p.validation_fraction;
@@ -157,9 +166,9 @@ std::map<std::string, double> floor_metrics(const data::MultimodalDataset& train
   return metrics::evaluate_predictions(prior.predict(test), test.targets(), test.hard_labels());
 }
 
-std::vector<std::vector<int64_t>> confusion_rows(const torch::Tensor& predictions, const data::MultimodalDataset& test) {
-  const auto report =
-      metrics::classification_report(predictions.argmax(1), test.hard_labels(), test.num_classes());
+std::vector<std::vector<int64_t>> confusion_rows(const torch::Tensor& predictions,
+                                                 const data::MultimodalDataset& test) {
+  const auto report = metrics::classification_report(predictions.argmax(1), test.hard_labels(), test.num_classes());
   auto a = report.confusion.accessor<int64_t, 2>();
   std::vector<std::vector<int64_t>> rows(test.num_classes(), std::vector<int64_t>(test.num_classes()));
   for (int64_t t = 0; t < test.num_classes(); ++t) {
@@ -223,7 +232,9 @@ models::FitContext fold_fit_context(const ExperimentConfig& config, const protoc
   context.fold_name = place.label;
   context.seed = mix_seed(config.seed, index + 1);
   if (options.on_epoch_end) {
-    context.on_epoch_end = [&options, &fold](const models::EpochRecord& record) { options.on_epoch_end(fold.name, record); };
+    context.on_epoch_end = [&options, &fold](const models::EpochRecord& record) {
+      options.on_epoch_end(fold.name, record);
+    };
   }
   return context;
 }
@@ -264,7 +275,7 @@ void save_fold_model(const ExperimentConfig& config, const data::MultimodalDatas
   if (fs::exists(tokenizer)) extra.push_back(tokenizer.string());
   models::BundleProvenance provenance{outcome.name, outcome.test_subjects, per_subject_normalized(config)};
   models::save_model_bundle((place.dir / "model").string(), config.model_name, config.model_options, dataset.schema(),
-                    rows.standardizer, estimator, extra, provenance);
+                            rows.standardizer, estimator, extra, provenance);
 }
 
 // The fold's predictions.csv and metrics.json (which marks the fold complete); the per-epoch
@@ -293,8 +304,8 @@ FoldOutcome run_fold(const ExperimentConfig& config, const models::ModelEntry& e
   auto estimator = entry.build(dataset.schema(), config.model_options);
   FoldOutcome outcome;
   outcome.name = fold.name;
-  const auto predictions =
-      fit_and_evaluate(*estimator, rows, fold_fit_context(config, fold, index, place, trainer_options, options), outcome);
+  const auto predictions = fit_and_evaluate(
+      *estimator, rows, fold_fit_context(config, fold, index, place, trainer_options, options), outcome);
   if (config.save_models) save_fold_model(config, dataset, rows, *estimator, outcome, place);
   const auto csv = predictions_csv(rows.test, predictions, fold.name, true);
   append_predictions(all_predictions, csv);
@@ -329,8 +340,8 @@ void fit_final_model(const ExperimentConfig& config, const models::ModelEntry& e
   context.seed = mix_seed(config.seed, 0);
   estimator->fit(standardizer.apply(train_raw), standardizer.apply(dataset.subset(split.validation)), context);
   models::save_model_bundle((fs::path(config.run_dir) / "model").string(), config.model_name, config.model_options,
-                    dataset.schema(), standardizer, *estimator, {},
-                    models::BundleProvenance{"final (all data)", {}, per_subject_normalized(config)});
+                            dataset.schema(), standardizer, *estimator, {},
+                            models::BundleProvenance{"final (all data)", {}, per_subject_normalized(config)});
 }
 
 // The run's metrics.json: what ran, every fold, the summaries, paired statistics, per-class
@@ -344,22 +355,28 @@ json run_metrics_json(const ExperimentResult& result) {
   j["leaky"] = result.leaky;
   j["parameters"] = result.parameters;
   j["headline_metric"] = result.headline_metric;
-  j["data"] = {{"source", result.data.source},           {"samples", result.data.samples},
-               {"subjects", result.data.subjects},       {"classes", result.data.class_names},
-               {"class_counts", result.data.class_counts}, {"one_hot_targets", result.data.one_hot_targets}};
+  j["data"] = {{"source", result.data.source},
+               {"samples", result.data.samples},
+               {"subjects", result.data.subjects},
+               {"classes", result.data.class_names},
+               {"class_counts", result.data.class_counts},
+               {"one_hot_targets", result.data.one_hot_targets}};
   j["command_line"] = result.command_line;
   j["commit"] = result.commit;
   j["threads"] = result.threads;
   j["seconds"] = result.seconds;
   for (const auto& f : result.folds) j["folds"].push_back(outcome_to_json(f));
-  for (const auto& [name, s] : result.summary) j["summary"][name] = {{"mean", s.mean}, {"std", s.std}, {"folds", s.count}};
-  for (const auto& [name, s] : result.floor_summary) j["floor"][name] = {{"mean", s.mean}, {"std", s.std}, {"folds", s.count}};
+  for (const auto& [name, s] : result.summary)
+    j["summary"][name] = {{"mean", s.mean}, {"std", s.std}, {"folds", s.count}};
+  for (const auto& [name, s] : result.floor_summary)
+    j["floor"][name] = {{"mean", s.mean}, {"std", s.std}, {"folds", s.count}};
   j["paired"] = paired_json({result});
   if (!result.folds.empty()) {
     j["per_class"] = per_class_json(result);
     auto cm = pooled_confusion(result);
     std::vector<std::vector<int64_t>> rows;
-    for (int64_t t = 0; t < cm.size(0); ++t) rows.emplace_back(cm[t].data_ptr<int64_t>(), cm[t].data_ptr<int64_t>() + cm.size(1));
+    for (int64_t t = 0; t < cm.size(0); ++t)
+      rows.emplace_back(cm[t].data_ptr<int64_t>(), cm[t].data_ptr<int64_t>() + cm.size(1));
     j["confusion"] = {{"classes", result.data.class_names}, {"counts", rows}};
   }
   return j;
@@ -472,7 +489,8 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
   for (size_t f = 0; f < folds.size(); ++f) {
     const FoldPlace place = fold_place(config, folds, f);
     auto outcome = read_completed_fold(place, options, all_predictions);
-    if (!outcome) outcome = run_fold(config, entry, dataset, folds[f], f, place, trainer_options, options, all_predictions);
+    if (!outcome)
+      outcome = run_fold(config, entry, dataset, folds[f], f, place, trainer_options, options, all_predictions);
     result.folds.push_back(*outcome);
     result.parameters = outcome->parameters;
   }

@@ -68,10 +68,10 @@ struct ExperimentResult {
   std::string run_dir;
   int64_t parameters = 0;
   DataDescription data;
-  std::string headline_metric;  ///< see report.h: accuracy (one-hot targets) or chebyshev
-  std::string protocol_details;  ///< e.g. "loso, validation_fraction 0.2"
-  int threads = 0;               ///< LibTorch threads in effect
-  double seconds = 0;            ///< wall time of the run (folds read back on resume excluded)
+  std::string headline_metric;       ///< see report.h: accuracy (one-hot targets) or chebyshev
+  std::string protocol_details;      ///< e.g. "loso, validation_fraction 0.2"
+  int threads = 0;                   ///< LibTorch threads in effect
+  double seconds = 0;                ///< wall time of the run (folds read back on resume excluded)
   std::string command_line, commit;  ///< see core/build_info.h
 };
 

@@ -19,7 +19,9 @@ std::string fixed(double v, int digits = 4) {
   return s.str();
 }
 
-std::string signed_fixed(double v, int digits = 4) { return (v >= 0 ? "+" : "") + fixed(v, digits); }
+std::string signed_fixed(double v, int digits = 4) {
+  return (v >= 0 ? "+" : "") + fixed(v, digits);
+}
 
 // p-values: 4 decimals, or scientific below 1e-4 so that a tiny p does not read as 0.
 std::string format_p(double p) {
@@ -56,7 +58,9 @@ bool better(const std::string& metric, double a, double b) {
 }
 
 // The row label of a result: its name, marked when the protocol is leaky.
-std::string label(const ExperimentResult& r) { return r.name + (r.leaky ? " [LEAKY]" : ""); }
+std::string label(const ExperimentResult& r) {
+  return r.name + (r.leaky ? " [LEAKY]" : "");
+}
 
 // Does the comparison show the model beating the floor? In its favour on average and p < 0.05.
 bool beats(const metrics::PairedComparison& c, const std::string& metric) {
@@ -64,11 +68,16 @@ bool beats(const metrics::PairedComparison& c, const std::string& metric) {
 }
 
 nlohmann::json comparison_json(const metrics::PairedComparison& c) {
-  return {{"other", c.other},          {"mean_difference", c.mean_difference},
-          {"p_value", c.test.p_value}, {"exact", c.test.exact},
-          {"statistic", c.test.statistic}, {"nonzero_pairs", c.test.pairs},
-          {"wins", c.wins},            {"losses", c.losses},
-          {"ties", c.ties},            {"folds", c.folds}};
+  return {{"other", c.other},
+          {"mean_difference", c.mean_difference},
+          {"p_value", c.test.p_value},
+          {"exact", c.test.exact},
+          {"statistic", c.test.statistic},
+          {"nonzero_pairs", c.test.pairs},
+          {"wins", c.wins},
+          {"losses", c.losses},
+          {"ties", c.ties},
+          {"folds", c.folds}};
 }
 
 }  // namespace
@@ -158,9 +167,9 @@ std::string format_comparison(const std::vector<ExperimentResult>& results,
   for (const auto& r : results) {
     if (!layout.floor_rows || r.folds.empty() || r.floor_summary.empty()) continue;
     bool seen = false;
-    for (const auto* f : floors) seen = seen || (same_folds(*f, r) && f->floor_summary.size() == r.floor_summary.size() &&
-                                                 f->floor_summary.begin()->second.mean ==
-                                                     r.floor_summary.begin()->second.mean);
+    for (const auto* f : floors)
+      seen = seen || (same_folds(*f, r) && f->floor_summary.size() == r.floor_summary.size() &&
+                      f->floor_summary.begin()->second.mean == r.floor_summary.begin()->second.mean);
     if (!seen) floors.push_back(&r);
   }
   for (const auto* f : floors) {
@@ -191,7 +200,8 @@ std::vector<PairedSummary> paired_summaries(const std::vector<ExperimentResult>&
     const ExperimentResult* best = nullptr;
     for (size_t j = 0; j < results.size(); ++j) {
       if (j == i || !same_folds(r, results[j]) || !results[j].summary.count(metric)) continue;
-      if (!best || better(metric, results[j].summary.at(metric).mean, best->summary.at(metric).mean)) best = &results[j];
+      if (!best || better(metric, results[j].summary.at(metric).mean, best->summary.at(metric).mean))
+        best = &results[j];
     }
     if (best) s.versus_best_other = metrics::compare_paired(mine, fold_values(*best, metric, false), best->name, lower);
     out.push_back(s);
@@ -280,7 +290,8 @@ std::string format_per_fold(const ExperimentResult& result, const std::vector<st
   for (const auto& n : metric_names) header.push_back(n);
   const std::string floor_header = "floor " + result.headline_metric;
   header.push_back(floor_header);
-  const bool trained = std::any_of(result.folds.begin(), result.folds.end(), [](const FoldOutcome& f) { return f.epochs_run > 0; });
+  const bool trained =
+      std::any_of(result.folds.begin(), result.folds.end(), [](const FoldOutcome& f) { return f.epochs_run > 0; });
   if (trained) header.push_back("best epoch / run");
   rows.push_back(header);
   for (const auto& f : result.folds) {
@@ -292,7 +303,8 @@ std::string format_per_fold(const ExperimentResult& result, const std::vector<st
     }
     std::vector<std::string> row{f.name, subjects, std::to_string(f.test_size)};
     for (const auto& n : metric_names) row.push_back(f.metrics.count(n) ? fixed(f.metrics.at(n)) : "-");
-    row.push_back(f.floor_metrics.count(result.headline_metric) ? fixed(f.floor_metrics.at(result.headline_metric)) : "-");
+    row.push_back(f.floor_metrics.count(result.headline_metric) ? fixed(f.floor_metrics.at(result.headline_metric))
+                                                                : "-");
     if (trained) row.push_back(std::to_string(f.best_epoch) + " / " + std::to_string(f.epochs_run));
     rows.push_back(row);
   }
@@ -348,8 +360,11 @@ nlohmann::json per_class_json(const ExperimentResult& result) {
   const auto report = metrics::classification_report_from_confusion(pooled_confusion(result));
   nlohmann::json j = nlohmann::json::array();
   for (size_t c = 0; c < result.data.class_names.size(); ++c) {
-    j.push_back({{"class", result.data.class_names[c]}, {"support", report.support[c]},
-                 {"precision", report.precision[c]}, {"recall", report.recall[c]}, {"f1", report.f1[c]}});
+    j.push_back({{"class", result.data.class_names[c]},
+                 {"support", report.support[c]},
+                 {"precision", report.precision[c]},
+                 {"recall", report.recall[c]},
+                 {"f1", report.f1[c]}});
   }
   return j;
 }
@@ -370,7 +385,8 @@ std::string run_summary_markdown(const ExperimentResult& result,
         << fixed(total ? 100.0 * d.class_counts[c] / total : 0, 1) << "%)";
   }
   out << "\n- protocol: " << result.protocol_details << ", " << result.folds.size() << " folds\n";
-  out << "- command: " << (result.command_line.empty() ? "(not recorded: run through the C++ API)" : "`" + result.command_line + "`")
+  out << "- command: "
+      << (result.command_line.empty() ? "(not recorded: run through the C++ API)" : "`" + result.command_line + "`")
       << "\n- commit: " << result.commit << "; threads: " << result.threads << "; time: " << fixed(result.seconds, 1)
       << " s\n- model parameters: " << result.parameters << "\n\n";
   std::vector<std::string> names;

@@ -43,9 +43,9 @@ double mean_predict_seconds(const ExperimentResult& result);
 /// shows the seconds instead of the folds and no separate floor row.
 struct ComparisonLayout {
   std::string first_column = "model";  ///< header of the row-name column
-  bool timing_columns = false;  ///< "fit s/fold" and "predict s/fold": mean seconds per fold, 4 decimals
-  bool folds_column = true;     ///< "folds": the number of folds of each row
-  bool floor_rows = true;       ///< the floor row(s) after the results
+  bool timing_columns = false;         ///< "fit s/fold" and "predict s/fold": mean seconds per fold, 4 decimals
+  bool folds_column = true;            ///< "folds": the number of folds of each row
+  bool floor_rows = true;              ///< the floor row(s) after the results
 };
 
 /// A table comparing experiments (mean +- std of each metric over folds), then the floor row

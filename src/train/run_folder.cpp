@@ -242,8 +242,8 @@ RunFolder::RunFolder(const ExperimentConfig& config, bool resume, bool overwrite
       stored_config = j.at("config").get<FingerprintFields>();
       stored_data_ = j.at("data").get<FingerprintFields>();
     } catch (const json::exception& e) {
-      throw DataError(path, "", std::string("not a valid run fingerprint (") + e.what() +
-                                    "); start again with --overwrite");
+      throw DataError(path, "",
+                      std::string("not a valid run fingerprint (") + e.what() + "); start again with --overwrite");
     }
     const auto differences = fingerprint_differences(stored_config, config_);
     if (!differences.empty()) {
@@ -264,7 +264,9 @@ RunFolder::~RunFolder() {
   if (!any_fold_complete(dir_)) fs::remove_all(dir_, ec);
 }
 
-std::string RunFolder::fingerprint_path() const { return (fs::path(dir_) / kFingerprintFile).string(); }
+std::string RunFolder::fingerprint_path() const {
+  return (fs::path(dir_) / kFingerprintFile).string();
+}
 
 void RunFolder::bind_data(const YAML::Node& data_section, const data::MultimodalDataset& dataset) {
   const auto data = data_fingerprint(data_section, dataset, dir_);

@@ -143,8 +143,7 @@ TEST(AudioUtteranceFeatures, NamesMatchValues) {
   EXPECT_EQ(names.front(), "logmel_00_mean");
   EXPECT_EQ(names[2 * 20], "mfcc_00_mean");
   EXPECT_EQ(names.back(), "energy_db_std");
-  const auto pitch_mean =
-      values[std::find(names.begin(), names.end(), "pitch_mean_hz") - names.begin()];
+  const auto pitch_mean = values[std::find(names.begin(), names.end(), "pitch_mean_hz") - names.begin()];
   EXPECT_NEAR(pitch_mean, 220.0, 2.0);
   for (double v : values) EXPECT_TRUE(std::isfinite(v));
 }
@@ -177,25 +176,20 @@ TEST(AudioRead, WavAndFlacRoundTripAndErrors) {
 // found by fuzz_wav) made audio_utterance_features spend minutes in YIN's O(rate^2) lag search
 // on 1600 samples. audio_read rejects rates above 384 kHz, naming the file and the field.
 TEST(AudioRead, RejectsAbsurdSamplingRate) {
-  const auto path =
-      fs::temp_directory_path() / ("emofuse_audio_rate_" + std::to_string(::getpid()) + ".wav");
+  const auto path = fs::temp_directory_path() / ("emofuse_audio_rate_" + std::to_string(::getpid()) + ".wav");
   auto u32 = [](uint32_t v) {
     return std::string{static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff),
                        static_cast<char>((v >> 16) & 0xff), static_cast<char>((v >> 24) & 0xff)};
   };
-  auto u16 = [](uint16_t v) {
-    return std::string{static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff)};
-  };
+  auto u16 = [](uint16_t v) { return std::string{static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff)}; };
   const uint32_t rate = 2113152, samples = 1600;
-  std::string wav = "RIFF" + u32(36 + 2 * samples) + "WAVE" + "fmt " + u32(16) + u16(1) + u16(1) +
-                    u32(rate) + u32(2 * rate) + u16(2) + u16(16) + "data" + u32(2 * samples) +
-                    std::string(2 * samples, '\0');
+  std::string wav = "RIFF" + u32(36 + 2 * samples) + "WAVE" + "fmt " + u32(16) + u16(1) + u16(1) + u32(rate) +
+                    u32(2 * rate) + u16(2) + u16(16) + "data" + u32(2 * samples) + std::string(2 * samples, '\0');
   {
     std::ofstream out(path, std::ios::binary);
     out.write(wav.data(), static_cast<std::streamsize>(wav.size()));
   }
-  const std::string message =
-      emofuse::testutil::error_message<emofuse::DataError>([&] { audio_read(path.string()); });
+  const std::string message = emofuse::testutil::error_message<emofuse::DataError>([&] { audio_read(path.string()); });
   fs::remove(path);
   EXPECT_NE(message.find(path.string()), std::string::npos) << message;
   EXPECT_NE(message.find("field 'samplerate'"), std::string::npos) << message;
@@ -210,8 +204,7 @@ TEST(AudioRead, RejectsTruncatedWav) {
   audio_write(path.string(), tone(440.0, 0.25, 16000, 0.3));
   EXPECT_EQ(audio_read(path.string()).samples.size(), 4000u);  // whole file: accepted
   fs::resize_file(path, fs::file_size(path) - 100);
-  const std::string message =
-      emofuse::testutil::error_message<emofuse::DataError>([&] { audio_read(path.string()); });
+  const std::string message = emofuse::testutil::error_message<emofuse::DataError>([&] { audio_read(path.string()); });
   EXPECT_NE(message.find(path.string()), std::string::npos) << message;
   EXPECT_NE(message.find("chunk 'data'"), std::string::npos) << message;
   EXPECT_NE(message.find("truncated"), std::string::npos) << message;
@@ -222,8 +215,7 @@ TEST(AudioRead, RejectsTruncatedWav) {
 // an unbounded frame count; audio_read used to allocate that up front (std::bad_alloc or
 // length_error, and the open file leaked). It now reads in blocks and reports the empty stream.
 TEST(AudioRead, FlacWithoutLengthReadInBlocks) {
-  const auto path =
-      fs::temp_directory_path() / ("emofuse_audio_flac_" + std::to_string(::getpid()) + ".flac");
+  const auto path = fs::temp_directory_path() / ("emofuse_audio_flac_" + std::to_string(::getpid()) + ".flac");
   const std::string hex =
       "664c6143000000221000100000059d00059d01f400f000000000000000000000000000000000000000000000ac07"
       "1dd092b80b62af0061c798594d7a909f7200000000";
@@ -235,8 +227,7 @@ TEST(AudioRead, FlacWithoutLengthReadInBlocks) {
     std::ofstream out(path, std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   }
-  const std::string message =
-      emofuse::testutil::error_message<emofuse::DataError>([&] { audio_read(path.string()); });
+  const std::string message = emofuse::testutil::error_message<emofuse::DataError>([&] { audio_read(path.string()); });
   fs::remove(path);
   EXPECT_NE(message.find(path.string()), std::string::npos) << message;
 }

@@ -166,8 +166,12 @@ void write_ldl(const fs::path& file, torch::Tensor features, torch::Tensor label
   fs::create_directories(file.parent_path());
   emofuse::data::write_mat_matrices(file.string(), {{"features", features}, {labels_name, labels}});
 }
-torch::Tensor valid_ldl_features() { return torch::rand({12, 5}, torch::kFloat64); }
-torch::Tensor valid_ldl_labels() { return torch::softmax(torch::rand({12, 3}, torch::kFloat64), 1); }
+torch::Tensor valid_ldl_features() {
+  return torch::rand({12, 5}, torch::kFloat64);
+}
+torch::Tensor valid_ldl_labels() {
+  return torch::softmax(torch::rand({12, 3}, torch::kFloat64), 1);
+}
 
 // A MELD-style corpus (three splits).
 const char* kMeldHeader =
@@ -177,8 +181,8 @@ std::string meld_split(const std::string& emotion_of_first = "joy") {
   const char* emotions[] = {"neutral", "joy", "surprise", "anger", "sadness", "disgust", "fear"};
   for (int i = 0; i < 7; ++i) {
     s += std::to_string(i + 1) + ",Utterance number " + std::to_string(i) + " here,Monica," +
-         (i == 0 ? emotion_of_first : emotions[i]) + ",neutral," + std::to_string(i / 3) + "," +
-         std::to_string(i % 3) + ",1,1,a,b\r\n";
+         (i == 0 ? emotion_of_first : emotions[i]) + ",neutral," + std::to_string(i / 3) + "," + std::to_string(i % 3) +
+         ",1,1,a,b\r\n";
   }
   return s;
 }
@@ -208,12 +212,14 @@ std::string npy_bytes(int rows, int cols) {
 std::string truncated_wav_bytes() {
   auto u32 = [](uint32_t v) { return std::string{char(v), char(v >> 8), char(v >> 16), char(v >> 24)}; };
   auto u16 = [](uint16_t v) { return std::string{char(v), char(v >> 8)}; };
-  std::string b = "RIFF" + u32(36 + 32000) + "WAVEfmt " + u32(16) + u16(1) + u16(1) + u32(16000) + u32(32000) +
-                  u16(2) + u16(16) + "data" + u32(32000);
+  std::string b = "RIFF" + u32(36 + 32000) + "WAVEfmt " + u32(16) + u16(1) + u16(1) + u32(16000) + u32(32000) + u16(2) +
+                  u16(16) + "data" + u32(32000);
   return b + std::string(10, '\x01');  // 10 of the promised 32000 bytes
 }
 
-void truncate_file(const fs::path& file, std::uintmax_t cut) { fs::resize_file(file, fs::file_size(file) - cut); }
+void truncate_file(const fs::path& file, std::uintmax_t cut) {
+  fs::resize_file(file, fs::file_size(file) - cut);
+}
 
 void replace_in_file(const fs::path& file, const std::string& from, const std::string& to) {
   std::string text = read_file(file.string());
@@ -239,8 +245,8 @@ SharedInputs& shared() {
     const fs::path base(s->dir.path());
     write_csv_dataset(base / "csv", valid_csv_rows());
     s->run = base / "run";
-    const auto r = run_cli({"train", "--data", (base / "csv").string(), "--run-dir", s->run.string(), "--threads",
-                            "1", "--quiet", "--set", "training.epochs=1", "--set", "protocol.max_folds=1"});
+    const auto r = run_cli({"train", "--data", (base / "csv").string(), "--run-dir", s->run.string(), "--threads", "1",
+                            "--quiet", "--set", "training.epochs=1", "--set", "protocol.max_folds=1"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     for (const auto& fold : fs::directory_iterator(s->run / "folds")) s->bundle = fold.path() / "model";
     return s;
@@ -248,7 +254,9 @@ SharedInputs& shared() {
   return *inputs;
 }
 
-void copy_bundle(const fs::path& to) { fs::copy(shared().bundle, to, fs::copy_options::recursive); }
+void copy_bundle(const fs::path& to) {
+  fs::copy(shared().bundle, to, fs::copy_options::recursive);
+}
 
 struct BadInputCase {
   std::string name;
@@ -264,8 +272,8 @@ struct BadInputCase {
 };
 
 std::vector<std::string> train_on(const fs::path& data, const fs::path& dir, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"train", "--data", data.string(), "--run-dir", (dir / "out").string(),
-                                   "--threads", "1", "--quiet", "--set", "training.epochs=1"};
+  std::vector<std::string> args = {"train",     "--data", data.string(), "--run-dir", (dir / "out").string(),
+                                   "--threads", "1",      "--quiet",     "--set",     "training.epochs=1"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -276,23 +284,33 @@ std::vector<std::string> info_on(const fs::path& data, std::vector<std::string> 
 }
 std::vector<std::string> eval_of(const fs::path& model, const fs::path& dir) {
   write_csv_dataset(dir / "csv", valid_csv_rows());
-  return {"eval", "-m", model.string(), "--data", (dir / "csv").string(), "--threads", "1",
-          "--out", (dir / "out").string()};
+  return {"eval", "-m",    model.string(),        "--data", (dir / "csv").string(), "--threads",
+          "1",    "--out", (dir / "out").string()};
 }
-std::string ldl_path(const fs::path& dir) { return (dir / "set.mat").string(); }
+std::string ldl_path(const fs::path& dir) {
+  return (dir / "set.mat").string();
+}
 std::vector<std::string> ldl_bench(const fs::path& dir, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"ldl-bench", "--data", ldl_path(dir), "--folds", "2", "--threads", "1",
-                                   "--out", (dir / "out").string()};
+  std::vector<std::string> args = {"ldl-bench", "--data", ldl_path(dir),         "--folds", "2", "--threads",
+                                   "1",         "--out",  (dir / "out").string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
 std::vector<std::string> meld_info(const fs::path& dir, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args = {"info", "--data", (dir / "meld").string(), "--format", "meld",
-                                   "--set", "data.vocab_size=30", "--set", "data.tokenizer_dir=" + (dir / "tok").string()};
+  std::vector<std::string> args = {"info",
+                                   "--data",
+                                   (dir / "meld").string(),
+                                   "--format",
+                                   "meld",
+                                   "--set",
+                                   "data.vocab_size=30",
+                                   "--set",
+                                   "data.tokenizer_dir=" + (dir / "tok").string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
-std::vector<std::string> with_config(const fs::path& dir, const std::string& yaml, std::vector<std::string> extra = {}) {
+std::vector<std::string> with_config(const fs::path& dir, const std::string& yaml,
+                                     std::vector<std::string> extra = {}) {
   write_csv_dataset(dir / "csv", valid_csv_rows());
   write_text(dir / "config.yaml", yaml);
   auto args = train_on(dir / "csv", dir, {"-c", (dir / "config.yaml").string()});
@@ -305,12 +323,20 @@ std::vector<std::string> with_config(const fs::path& dir, const std::string& yam
 std::vector<std::string> raw_recording_features(const fs::path& dir, int nan_at, std::vector<std::string> extra = {}) {
   std::string csv = "time,eda\n";
   for (int i = 0; i < 64 * 30; ++i) {
-    csv += std::to_string(i / 64.0) + "," + (i == nan_at ? std::string("nan") : std::to_string(1.0 + 0.01 * (i % 50))) + "\n";
+    csv += std::to_string(i / 64.0) + "," + (i == nan_at ? std::string("nan") : std::to_string(1.0 + 0.01 * (i % 50))) +
+           "\n";
   }
   write_text(dir / "rec.csv", csv);
   write_text(dir / "ann.csv", "start,end,label\n0,30,rest\n");
-  std::vector<std::string> args = {"features", "--dataset", "csv", "--data", (dir / "rec.csv").string(),
-                                   "--annotations", (dir / "ann.csv").string(), "--out", (dir / "out").string()};
+  std::vector<std::string> args = {"features",
+                                   "--dataset",
+                                   "csv",
+                                   "--data",
+                                   (dir / "rec.csv").string(),
+                                   "--annotations",
+                                   (dir / "ann.csv").string(),
+                                   "--out",
+                                   (dir / "out").string()};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -323,25 +349,47 @@ std::vector<BadInputCase> all_cases() {
   // ---- the command line itself: exit 2
   c.push_back({"NoSubcommand", [](P) { return Args{}; }, 2, {"subcommand"}});
   c.push_back({"UnknownSubcommand", [](P) { return Args{"frobnicate"}; }, 2, {"frobnicate"}});
-  c.push_back({"UnknownFlag", [](P d) { return Args{"synth", "--out", (d / "out").string(), "--bogus"}; }, 2,
+  c.push_back({"UnknownFlag",
+               [](P d) {
+                 return Args{"synth", "--out", (d / "out").string(), "--bogus"};
+               },
+               2,
                {"--bogus", "emofuse synth --help"}});
   c.push_back({"MissingRequiredOption", [](P) { return Args{"synth"}; }, 2, {"--out"}});
-  c.push_back({"NonNumericValue", [](P d) { return Args{"synth", "--out", (d / "out").string(), "--subjects", "many"}; },
-               2, {"--subjects"}});
-  c.push_back({"ThreadsNotANumber", [](P d) { return train_on(d / "none", d, {"--threads", "abc"}); }, 2, {"--threads"}});
-  c.push_back({"ThreadsAbsurd", [](P d) { return train_on(d / "none", d, {"--threads", "100000"}); }, 2,
+  c.push_back({"NonNumericValue",
+               [](P d) {
+                 return Args{"synth", "--out", (d / "out").string(), "--subjects", "many"};
+               },
+               2,
+               {"--subjects"}});
+  c.push_back({"ThreadsNotANumber",
+               [](P d) {
+                 return train_on(d / "none", d, {"--threads", "abc"});
+               },
+               2,
+               {"--threads"}});
+  c.push_back({"ThreadsAbsurd",
+               [](P d) {
+                 return train_on(d / "none", d, {"--threads", "100000"});
+               },
+               2,
                {"--threads", "100000"}});
-  c.push_back({"ThreadsNegative", [](P d) { return Args{"ldl-bench", "--data", "x.mat", "--threads", "-1"}; }, 2,
+  c.push_back({"ThreadsNegative",
+               [](P d) {
+                 return Args{"ldl-bench", "--data", "x.mat", "--threads", "-1"};
+               },
+               2,
                {"--threads"}});
   c.push_back({"EvalWithoutModel", [](P d) { return Args{"eval", "--data", d.string()}; }, 2, {"--model"}});
   c.push_back({"FeaturesUnknownDataset",
                [](P d) { return Args{"features", "--dataset", "bogus", "--data", "x", "--out", (d / "out").string()}; },
-               2, {"--dataset", "bogus"}});
-  c.push_back({"PredictDataAndText",
-               [](P d) {
-                 return Args{"predict", "-m", "m", "--data", "x", "--text", "t.txt", "-o", (d / "out").string()};
-               },
-               2, {"--data", "--text"}});
+               2,
+               {"--dataset", "bogus"}});
+  c.push_back(
+      {"PredictDataAndText",
+       [](P d) { return Args{"predict", "-m", "m", "--data", "x", "--text", "t.txt", "-o", (d / "out").string()}; },
+       2,
+       {"--data", "--text"}});
 
   // ---- option values and configs: exit 1, the option named
   c.push_back({"ConfigThreadsAbsurd",
@@ -351,81 +399,125 @@ std::vector<BadInputCase> all_cases() {
                  args.erase(flag, flag + 2);  // the config's value, not the command line's
                  return args;
                },
-               1, {"threads", "between 0"}, {"out"}, {"309"}});
-  c.push_back({"ConfigMissing", [](P d) { return train_on(d / "none", d, {"-c", (d / "nope.yaml").string()}); }, 1,
+               1,
+               {"threads", "between 0"},
+               {"out"},
+               {"309"}});
+  c.push_back({"ConfigMissing",
+               [](P d) {
+                 return train_on(d / "none", d, {"-c", (d / "nope.yaml").string()});
+               },
+               1,
                {"nope.yaml"}});
-  c.push_back({"ConfigYamlSyntax", [](P d) { return with_config(d, "training:\n  epochs: [1, 2\n"); }, 1,
+  c.push_back({"ConfigYamlSyntax",
+               [](P d) { return with_config(d, "training:\n  epochs: [1, 2\n"); },
+               1,
                {"config.yaml", "line"}});
   c.push_back({"ConfigUnknownKey", [](P d) { return with_config(d, "trainng:\n  epochs: 1\n"); }, 1, {"trainng"}});
-  c.push_back({"ConfigUnknownModel", [](P d) { return with_config(d, "model:\n  name: gpt\n"); }, 1,
+  c.push_back({"ConfigUnknownModel",
+               [](P d) { return with_config(d, "model:\n  name: gpt\n"); },
+               1,
                {"model.name", "gpt", "helo"}});
-  c.push_back({"ConfigWrongType", [](P d) { return with_config(d, "training:\n  batch_size: many\n"); }, 1,
+  c.push_back({"ConfigWrongType",
+               [](P d) { return with_config(d, "training:\n  batch_size: many\n"); },
+               1,
                {"training.batch_size"}});
-  c.push_back({"SetNegativeEpochs", [](P d) { return with_config(d, "{}\n", {"--set", "training.epochs=-3"}); }, 1,
+  c.push_back({"SetNegativeEpochs",
+               [](P d) {
+                 return with_config(d, "{}\n", {"--set", "training.epochs=-3"});
+               },
+               1,
                {"training.epochs"}});
-  c.push_back({"SetWithoutEquals", [](P d) { return with_config(d, "{}\n", {"--set", "training.epochs"}); }, 1,
+  c.push_back({"SetWithoutEquals",
+               [](P d) {
+                 return with_config(d, "{}\n", {"--set", "training.epochs"});
+               },
+               1,
                {"--set", "key.path=value"}});
   c.push_back({"ModelOptionMisspelt",
-               [](P d) { return with_config(d, "model:\n  name: helo\n  options:\n    d_modle: 64\n"); }, 1,
+               [](P d) { return with_config(d, "model:\n  name: helo\n  options:\n    d_modle: 64\n"); },
+               1,
                {"d_modle"}});
   c.push_back({"ModelTooBigForMemory",
-               [](P d) { return with_config(d, "model:\n  name: mlp_early\n  options:\n    hidden: 4000000000\n"); }, 1,
+               [](P d) { return with_config(d, "model:\n  name: mlp_early\n  options:\n    hidden: 4000000000\n"); },
+               1,
                {"model.options", "hidden"}});
-  c.push_back({"UnknownDataFormat", [](P d) { return train_on(d, d, {"--format", "hdf9"}); }, 1,
+  c.push_back({"UnknownDataFormat",
+               [](P d) {
+                 return train_on(d, d, {"--format", "hdf9"});
+               },
+               1,
                {"data.format", "hdf9", "meld"}});
-  c.push_back({"SynthZeroSubjects", [](P d) { return Args{"synth", "--out", (d / "out").string(), "--subjects", "0"}; },
-               1, {"subjects"}});
+  c.push_back({"SynthZeroSubjects",
+               [](P d) {
+                 return Args{"synth", "--out", (d / "out").string(), "--subjects", "0"};
+               },
+               1,
+               {"subjects"}});
   c.push_back({"FeaturesZeroWindow",
                [](P d) {
-                 return Args{"features", "--dataset", "wesad", "--data", d.string(), "--window", "0", "--out",
-                             (d / "out").string()};
+                 return Args{"features", "--dataset",         "wesad", "--data", d.string(), "--window", "0",
+                             "--out",    (d / "out").string()};
                },
-               1, {"--window"}});
+               1,
+               {"--window"}});
   c.push_back({"FeaturesStepBelowOneSample",
                [](P d) {
-                 return Args{"features", "--dataset", "wesad", "--data", d.string(), "--step", "1e-9", "--out",
-                             (d / "out").string()};
+                 return Args{"features", "--dataset",         "wesad", "--data", d.string(), "--step", "1e-9",
+                             "--out",    (d / "out").string()};
                },
-               1, {"step", "sample"}});
+               1,
+               {"step", "sample"}});
   c.push_back({"DataPathMissing", [](P d) { return train_on(d / "nowhere", d); }, 1, {"nowhere", "not found"}});
 
   // ---- DMER .mat folders
-  c.push_back({"DmerAccepts", [](P d) { write_dmer(d / "dmer"); return info_on(d / "dmer"); }, 0, {}});
+  c.push_back({"DmerAccepts",
+               [](P d) {
+                 write_dmer(d / "dmer");
+                 return info_on(d / "dmer");
+               },
+               0,
+               {}});
   c.push_back({"DmerTruncatedLast8Bytes",
                [](P d) {
                  write_dmer(d / "dmer");
                  truncate_file(d / "dmer" / "S02.mat", 8);
                  return train_on(d / "dmer", d);
                },
-               1, {"S02.mat"}});
+               1,
+               {"S02.mat"}});
   c.push_back({"DmerTruncatedLast100Bytes",
                [](P d) {
                  write_dmer(d / "dmer");
                  truncate_file(d / "dmer" / "S03.mat", 100);
                  return info_on(d / "dmer");
                },
-               1, {"S03.mat"}});
+               1,
+               {"S03.mat"}});
   c.push_back({"DmerCutInHalf",
                [](P d) {
                  write_dmer(d / "dmer");
                  fs::resize_file(d / "dmer" / "S01.mat", fs::file_size(d / "dmer" / "S01.mat") / 2);
                  return info_on(d / "dmer");
                },
-               1, {"S01.mat"}});
+               1,
+               {"S01.mat"}});
   c.push_back({"DmerEmptyFile",
                [](P d) {
                  write_dmer(d / "dmer");
                  write_text(d / "dmer" / "S02.mat", "");
                  return info_on(d / "dmer");
                },
-               1, {"S02.mat"}});
+               1,
+               {"S02.mat"}});
   c.push_back({"DmerGarbageBytes",
                [](P d) {
                  write_dmer(d / "dmer");
                  write_text(d / "dmer" / "S02.mat", std::string(300, '\x7f'));
                  return info_on(d / "dmer");
                },
-               1, {"S02.mat"}});
+               1,
+               {"S02.mat"}});
   c.push_back({"DmerDirectoryNamedMat",
                [](P d) {
                  write_dmer(d / "dmer");
@@ -433,16 +525,17 @@ std::vector<BadInputCase> all_cases() {
                  fs::create_directories(d / "dmer" / "S03.mat");
                  return info_on(d / "dmer");
                },
-               1, {"S03.mat"}});
+               1,
+               {"S03.mat"}});
   c.push_back({"DmerZeroRows",
                [](P d) {
                  write_dmer(d / "dmer");
                  write_dmer_subject(d / "dmer" / "S02.mat", torch::zeros({0, 913}, torch::kFloat64),
-                                    torch::zeros({0, 1}, torch::kFloat64),
-                                    torch::full({2, 10}, 0.1, torch::kFloat64));
+                                    torch::zeros({0, 1}, torch::kFloat64), torch::full({2, 10}, 0.1, torch::kFloat64));
                  return info_on(d / "dmer");
                },
-               1, {"S02.mat"}});
+               1,
+               {"S02.mat"}});
   auto dmer_case = [&](const std::string& name, std::function<void(DmerSubject&)> breaker,
                        std::vector<std::string> message) {
     c.push_back({name,
@@ -459,7 +552,10 @@ std::vector<BadInputCase> all_cases() {
   dmer_case("DmerFeasNaN", [](DmerSubject& s) { s.feas[1][7] = std::nan(""); }, {"S02.mat", "feas"});
   dmer_case("DmerVidsFractional", [](DmerSubject& s) { s.vids[0][0] = 1.5; }, {"S02.mat", "vids"});
   dmer_case("DmerVidsOutOfRange", [](DmerSubject& s) { s.vids[3][0] = 9; }, {"S02.mat", "vids"});
-  dmer_case("DmerOneEmotion", [](DmerSubject& s) { s.dis_label = torch::ones({2, 1}, torch::kFloat64); },
+  dmer_case("DmerOneEmotion",
+            [](DmerSubject& s) {
+              s.dis_label = torch::ones({2, 1}, torch::kFloat64);
+            },
             {"S02.mat", "dis_label"});
   dmer_case("DmerNegativeRating", [](DmerSubject& s) { s.dis_label[0][3] = -0.2; }, {"S02.mat", "dis_label"});
   c.push_back({"DmerEmptyFolder",
@@ -467,11 +563,17 @@ std::vector<BadInputCase> all_cases() {
                  fs::create_directories(d / "dmer");
                  return train_on(d / "dmer", d, {"--format", "dmer"});
                },
-               1, {"dmer", "no .mat"}});
+               1,
+               {"dmer", "no .mat"}});
 
   // ---- generic feature CSV + dataset.yaml
-  c.push_back({"CsvAccepts", [](P d) { write_csv_dataset(d / "csv", valid_csv_rows()); return info_on(d / "csv"); },
-               0, {}});
+  c.push_back({"CsvAccepts",
+               [](P d) {
+                 write_csv_dataset(d / "csv", valid_csv_rows());
+                 return info_on(d / "csv");
+               },
+               0,
+               {}});
   auto csv_case = [&](const std::string& name, std::function<void(std::vector<CsvRow>&)> breaker,
                       std::vector<std::string> message, std::vector<std::string> not_in = {}) {
     c.push_back({name,
@@ -481,12 +583,14 @@ std::vector<BadInputCase> all_cases() {
                    write_csv_dataset(d / "csv", rows);
                    return train_on(d / "csv", d);
                  },
-                 1, message, {"out"}, not_in});
+                 1,
+                 message,
+                 {"out"},
+                 not_in});
   };
   csv_case("CsvNonNumeric", [](auto& r) { r[4].x1 = "abc"; }, {"features.csv", "line 6", "x_1"});
   csv_case("CsvNaN", [](auto& r) { r[2].x0 = "nan"; }, {"features.csv", "line 4", "x_0"});
-  csv_case("CsvOverflowsFloat", [](auto& r) { r[2].x0 = "1e300"; }, {"features.csv", "line 4", "x_0"},
-           {"NaN or Inf"});
+  csv_case("CsvOverflowsFloat", [](auto& r) { r[2].x0 = "1e300"; }, {"features.csv", "line 4", "x_0"}, {"NaN or Inf"});
   csv_case("CsvUnknownLabel", [](auto& r) { r[3].label = "c"; }, {"features.csv", "line 5", "label"});
   csv_case("CsvFractionalTrial", [](auto& r) { r[0].trial = "1.5"; }, {"features.csv", "line 2", "trial"});
   csv_case("CsvMissingSubject", [](auto& r) { r[5].subject = ""; }, {"features.csv", "line 7", "subject"});
@@ -496,9 +600,14 @@ std::vector<BadInputCase> all_cases() {
                  replace_in_file(d / "csv" / "features.csv", "P1,1,a,", "P1,1,");
                  return train_on(d / "csv", d);
                },
-               1, {"features.csv", "line 2", "columns"}});
+               1,
+               {"features.csv", "line 2", "columns"}});
   c.push_back({"CsvHeaderOnly",
-               [](P d) { write_csv_dataset(d / "csv", {}); return train_on(d / "csv", d); }, 1,
+               [](P d) {
+                 write_csv_dataset(d / "csv", {});
+                 return train_on(d / "csv", d);
+               },
+               1,
                {"features.csv", "no data rows"}});
   c.push_back({"CsvMissingFile",
                [](P d) {
@@ -506,27 +615,32 @@ std::vector<BadInputCase> all_cases() {
                  fs::remove(d / "csv" / "features.csv");
                  return train_on(d / "csv", d);
                },
-               1, {"features.csv"}});
+               1,
+               {"features.csv"}});
   c.push_back({"CsvSpecUnknownKey",
                [](P d) {
                  write_csv_dataset(d / "csv", valid_csv_rows(), std::string(kCsvSpec) + "colour: blue\n");
                  return train_on(d / "csv", d);
                },
-               1, {"colour"}});
+               1,
+               {"colour"}});
   c.push_back({"CsvSpecModalityWithoutColumns",
                [](P d) {
                  write_csv_dataset(d / "csv", valid_csv_rows(),
                                    std::string(kCsvSpec) + "  - {name: y, role: behavioural, prefix: \"y_\"}\n");
                  return train_on(d / "csv", d);
                },
-               1, {"features.csv", "y_"}});
+               1,
+               {"features.csv", "y_"}});
   c.push_back({"CsvSpecBadRole",
                [](P d) {
                  auto spec = std::string(kCsvSpec);
-                 write_csv_dataset(d / "csv", valid_csv_rows(), spec.replace(spec.find("physiological"), 13, "psychic"));
+                 write_csv_dataset(d / "csv", valid_csv_rows(),
+                                   spec.replace(spec.find("physiological"), 13, "psychic"));
                  return train_on(d / "csv", d);
                },
-               1, {"psychic"}});
+               1,
+               {"psychic"}});
   c.push_back({"CsvDistributionNotSummingToOne",
                [](P d) {
                  write_text(d / "csv" / "features.csv", "subject,p_a,p_b,x_0\nA,0.5,0.6,1\nB,0.5,0.5,2\nC,0.2,0.8,3\n");
@@ -536,7 +650,8 @@ std::vector<BadInputCase> all_cases() {
                             "modalities:\n  - {name: x, role: physiological, prefix: \"x_\"}\n");
                  return train_on(d / "csv", d);
                },
-               1, {"features.csv", "row", "sum"}});
+               1,
+               {"features.csv", "row", "sum"}});
   c.push_back({"CsvOneClassDistribution",
                [](P d) {
                  write_text(d / "csv" / "features.csv", "subject,p_a,x_0\nA,1,1\nB,1,2\nC,1,3\n");
@@ -546,7 +661,8 @@ std::vector<BadInputCase> all_cases() {
                             "modalities:\n  - {name: x, role: physiological, prefix: \"x_\"}\n");
                  return train_on(d / "csv", d);
                },
-               1, {"class"}});
+               1,
+               {"class"}});
 
   // ---- WESAD window features
   c.push_back({"WesadAccepts",
@@ -554,7 +670,8 @@ std::vector<BadInputCase> all_cases() {
                  write_wesad(d / "wesad.csv", valid_wesad_rows());
                  return info_on(d / "wesad.csv", {"--format", "wesad_features"});
                },
-               0, {}});
+               0,
+               {}});
   auto wesad_case = [&](const std::string& name, std::function<void(std::vector<std::vector<std::string>>&)> breaker,
                         std::vector<std::string> message) {
     c.push_back({name,
@@ -578,10 +695,16 @@ std::vector<BadInputCase> all_cases() {
                  write_wesad(d / "wesad.csv", rows, header.substr(0, header.rfind(',')));
                  return train_on(d / "wesad.csv", d, {"--format", "wesad_features"});
                },
-               1, {"wesad.csv", "label"}});
+               1,
+               {"wesad.csv", "label"}});
 
   // ---- DEAP EEG features
-  c.push_back({"DeapAccepts", [](P d) { write_deap(d / "deap", valid_deap_rows()); return info_on(d / "deap"); }, 0,
+  c.push_back({"DeapAccepts",
+               [](P d) {
+                 write_deap(d / "deap", valid_deap_rows());
+                 return info_on(d / "deap");
+               },
+               0,
                {}});
   auto deap_case = [&](const std::string& name, std::function<void(DeapRows&)> breaker,
                        std::vector<std::string> message) {
@@ -597,7 +720,8 @@ std::vector<BadInputCase> all_cases() {
   deap_case("DeapSubjectZero", [](DeapRows& r) { r.subject_video[4] = "0\t1"; }, {"subject_video.txt", "line 5"});
   deap_case("DeapSubject99", [](DeapRows& r) { r.subject_video[4] = "99\t1"; }, {"subject_video.txt", "line 5"});
   deap_case("DeapSubjectNegative", [](DeapRows& r) { r.subject_video[4] = "-5\t1"; }, {"subject_video.txt", "line 5"});
-  deap_case("DeapSubjectFractional", [](DeapRows& r) { r.subject_video[2] = "1.5\t3"; }, {"subject_video.txt", "line 3"});
+  deap_case("DeapSubjectFractional", [](DeapRows& r) { r.subject_video[2] = "1.5\t3"; },
+            {"subject_video.txt", "line 3"});
   deap_case("DeapLabelThree", [](DeapRows& r) { r.labels[6] = "3\t1"; }, {"valence_arousal_label.txt", "line 7"});
   deap_case("DeapRowCountMismatch", [](DeapRows& r) { r.labels.pop_back(); }, {"valence_arousal_label.txt"});
   deap_case("DeapEegShortRow", [](DeapRows& r) { r.eeg[3] = r.eeg[3].substr(0, r.eeg[3].rfind('\t')); },
@@ -607,49 +731,72 @@ std::vector<BadInputCase> all_cases() {
 
   // ---- LDL benchmark .mat
   c.push_back({"LdlAccepts",
-               [](P d) { write_ldl(ldl_path(d), valid_ldl_features(), valid_ldl_labels()); return info_on(ldl_path(d)); },
-               0, {}});
+               [](P d) {
+                 write_ldl(ldl_path(d), valid_ldl_features(), valid_ldl_labels());
+                 return info_on(ldl_path(d));
+               },
+               0,
+               {}});
   c.push_back({"LdlTruncated",
                [](P d) {
                  write_ldl(ldl_path(d), valid_ldl_features(), valid_ldl_labels());
                  truncate_file(ldl_path(d), 8);
                  return ldl_bench(d);
                },
-               1, {"set.mat"}});
+               1,
+               {"set.mat"}});
   c.push_back({"LdlLabelsMissing",
                [](P d) {
                  write_ldl(ldl_path(d), valid_ldl_features(), valid_ldl_labels(), "distributions");
                  return ldl_bench(d);
                },
-               1, {"set.mat", "labels", "distributions"}, {"out"}, {"truncated"}});
+               1,
+               {"set.mat", "labels", "distributions"},
+               {"out"},
+               {"truncated"}});
   c.push_back({"LdlOneLabel",
                [](P d) {
                  write_ldl(ldl_path(d), valid_ldl_features(), torch::ones({12, 1}, torch::kFloat64));
                  return ldl_bench(d);
                },
-               1, {"set.mat", "labels"}});
+               1,
+               {"set.mat", "labels"}});
   c.push_back({"LdlRowsNotSummingToOne",
                [](P d) {
                  write_ldl(ldl_path(d), valid_ldl_features(), valid_ldl_labels() * 1.3);
                  return ldl_bench(d);
                },
-               1, {"set.mat", "labels", "row"}});
+               1,
+               {"set.mat", "labels", "row"}});
   c.push_back({"LdlRowsNotSummingToOneRenormalised",
                [](P d) {
                  write_ldl(ldl_path(d), valid_ldl_features(), valid_ldl_labels() * 1.3);
                  return info_on(ldl_path(d), {"--set", "data.renormalise=true"});
                },
-               0, {}});
+               0,
+               {}});
   c.push_back({"LdlFeatureRowsMismatch",
                [](P d) {
                  write_ldl(ldl_path(d), valid_ldl_features().slice(0, 0, 10), valid_ldl_labels());
                  return ldl_bench(d);
                },
-               1, {"set.mat", "labels"}});
+               1,
+               {"set.mat", "labels"}});
 
   // ---- MELD / EmoryNLP CSV, .npy / .pt features, WAV
-  c.push_back({"MeldAccepts", [](P d) { write_meld(d / "meld"); return meld_info(d); }, 0, {}});
-  c.push_back({"MeldUnknownEmotion", [](P d) { write_meld(d / "meld", "ecstasy"); return meld_info(d); }, 1,
+  c.push_back({"MeldAccepts",
+               [](P d) {
+                 write_meld(d / "meld");
+                 return meld_info(d);
+               },
+               0,
+               {}});
+  c.push_back({"MeldUnknownEmotion",
+               [](P d) {
+                 write_meld(d / "meld", "ecstasy");
+                 return meld_info(d);
+               },
+               1,
                {"train_sent_emo.csv", "ecstasy"}});
   c.push_back({"MeldMissingColumn",
                [](P d) {
@@ -657,14 +804,16 @@ std::vector<BadInputCase> all_cases() {
                  replace_in_file(d / "meld" / "dev_sent_emo.csv", "Emotion,", "Feeling,");
                  return meld_info(d);
                },
-               1, {"dev_sent_emo.csv", "Emotion"}});
+               1,
+               {"dev_sent_emo.csv", "Emotion"}});
   c.push_back({"MeldUtteranceIdNotNumber",
                [](P d) {
                  write_meld(d / "meld");
                  replace_in_file(d / "meld" / "test_sent_emo.csv", ",neutral,0,1,1,1,a,b", ",neutral,0,x,1,1,a,b");
                  return meld_info(d);
                },
-               1, {"test_sent_emo.csv", "Utterance_ID"}});
+               1,
+               {"test_sent_emo.csv", "Utterance_ID"}});
   c.push_back({"NpyTruncated",
                [](P d) {
                  write_meld(d / "meld");
@@ -675,16 +824,19 @@ std::vector<BadInputCase> all_cases() {
                  }
                  return meld_info(d, {"--set", "data.text_features=" + (d / "feats").string()});
                },
-               1, {"dev.npy"}});
+               1,
+               {"dev.npy"}});
   c.push_back({"NpyWrongRows",
                [](P d) {
                  write_meld(d / "meld");
                  for (const char* split : {"train", "dev", "test"}) {
-                   write_text(d / "feats" / (std::string(split) + ".npy"), npy_bytes(std::string(split) == "test" ? 6 : 7, 4));
+                   write_text(d / "feats" / (std::string(split) + ".npy"),
+                              npy_bytes(std::string(split) == "test" ? 6 : 7, 4));
                  }
                  return meld_info(d, {"--set", "data.text_features=" + (d / "feats").string()});
                },
-               1, {"test.npy"}});
+               1,
+               {"test.npy"}});
   c.push_back({"PtGarbage",
                [](P d) {
                  write_meld(d / "meld");
@@ -693,14 +845,16 @@ std::vector<BadInputCase> all_cases() {
                  }
                  return meld_info(d, {"--set", "data.audio_features=" + (d / "feats").string()});
                },
-               1, {".pt"}});
+               1,
+               {".pt"}});
   c.push_back({"WavTruncated",
                [](P d) {
                  write_meld(d / "meld");
                  write_text(d / "audio" / "train" / "dia0_utt0.wav", truncated_wav_bytes());
                  return meld_info(d, {"--set", "data.audio_dir=" + (d / "audio").string()});
                },
-               1, {"dia0_utt0.wav"}});
+               1,
+               {"dia0_utt0.wav"}});
 
   // ---- model bundles (eval / predict)
   c.push_back({"BundleAccepts", [](P d) { return eval_of(shared().bundle, d); }, 0, {}, {}});
@@ -711,21 +865,24 @@ std::vector<BadInputCase> all_cases() {
                  fs::remove(d / "model" / "model.yaml");
                  return eval_of(d / "model", d);
                },
-               1, {"model.yaml"}});
+               1,
+               {"model.yaml"}});
   c.push_back({"BundleModelYamlGarbage",
                [](P d) {
                  copy_bundle(d / "model");
                  write_text(d / "model" / "model.yaml", "model_name: [unclosed\n");
                  return eval_of(d / "model", d);
                },
-               1, {"model.yaml"}});
+               1,
+               {"model.yaml"}});
   c.push_back({"BundleWeightsTruncated",
                [](P d) {
                  copy_bundle(d / "model");
                  truncate_file(d / "model" / "weights.pt", 64);
                  return eval_of(d / "model", d);
                },
-               1, {"weights.pt"}});
+               1,
+               {"weights.pt"}});
   c.push_back({"BundleWeightsOneByteChanged",
                [](P d) {
                  copy_bundle(d / "model");
@@ -734,7 +891,8 @@ std::vector<BadInputCase> all_cases() {
                  write_file((d / "model" / "weights.pt").string(), bytes);
                  return eval_of(d / "model", d);
                },
-               1, {"weights.pt", "digest", "model.yaml records"}});
+               1,
+               {"weights.pt", "digest", "model.yaml records"}});
   c.push_back({"BundleWithoutDigestsAccepts",  // written before model.yaml listed its files
                [](P d) {
                  copy_bundle(d / "model");
@@ -744,28 +902,35 @@ std::vector<BadInputCase> all_cases() {
                  write_file((d / "model" / "model.yaml").string(), yaml.substr(0, files + 1));
                  return eval_of(d / "model", d);
                },
-               0, {}, {}});
+               0,
+               {},
+               {}});
   c.push_back({"BundleStandardizerMissing",
                [](P d) {
                  copy_bundle(d / "model");
                  fs::remove(d / "model" / "standardizer.pt");
                  return eval_of(d / "model", d);
                },
-               1, {"standardizer.pt"}});
-  c.push_back({"BundleOnOtherData",
-               [](P d) {
-                 write_deap(d / "deap", valid_deap_rows());
-                 return Args{"eval", "-m", shared().bundle.string(), "--data", (d / "deap").string(), "--out",
-                             (d / "out").string()};
-               },
-               1, {"x"}});
+               1,
+               {"standardizer.pt"}});
+  c.push_back(
+      {"BundleOnOtherData",
+       [](P d) {
+         write_deap(d / "deap", valid_deap_rows());
+         return Args{
+             "eval", "-m", shared().bundle.string(), "--data", (d / "deap").string(), "--out", (d / "out").string()};
+       },
+       1,
+       {"x"}});
   c.push_back({"PredictTextWithFeatureModel",
                [](P d) {
                  write_text(d / "lines.txt", "hello\n");
-                 return Args{"predict", "-m", shared().bundle.string(), "--text", (d / "lines.txt").string(), "-o",
-                             (d / "out").string()};
+                 return Args{
+                     "predict",           "-m", shared().bundle.string(), "--text", (d / "lines.txt").string(), "-o",
+                     (d / "out").string()};
                },
-               1, {"model.yaml"}});
+               1,
+               {"model.yaml"}});
 
   // ---- run folders
   c.push_back({"TrainIntoExistingRunWithoutResume",
@@ -775,7 +940,9 @@ std::vector<BadInputCase> all_cases() {
                  write_text(d / "out" / "metrics.json", "{}\n");
                  return train_on(d / "csv", d);
                },
-               1, {"out", "--resume", "--overwrite"}, {}});
+               1,
+               {"out", "--resume", "--overwrite"},
+               {}});
   c.push_back({"ResumeForeignFolder",
                [](P d) {
                  write_csv_dataset(d / "csv", valid_csv_rows());
@@ -783,14 +950,18 @@ std::vector<BadInputCase> all_cases() {
                  write_text(d / "out" / "notes.txt", "not a run\n");
                  return train_on(d / "csv", d, {"--resume"});
                },
-               1, {"out"}, {}});
+               1,
+               {"out"},
+               {}});
   c.push_back({"ResumeWithAnotherSeed",
                [](P d) {
                  fs::copy(shared().run, d / "out", fs::copy_options::recursive);
                  write_csv_dataset(d / "csv", valid_csv_rows());
                  return train_on(d / "csv", d, {"--resume", "--set", "seed=5", "--set", "protocol.max_folds=1"});
                },
-               1, {"seed"}, {}});
+               1,
+               {"seed"},
+               {}});
   c.push_back({"ResumeOnOtherData",
                [](P d) {
                  fs::copy(shared().run, d / "out", fs::copy_options::recursive);
@@ -799,19 +970,30 @@ std::vector<BadInputCase> all_cases() {
                  write_csv_dataset(d / "csv", rows);
                  return train_on(d / "csv", d, {"--resume", "--set", "protocol.max_folds=1"});
                },
-               1, {"data"}, {}});
+               1,
+               {"data"},
+               {}});
 
   // ---- raw recordings (`features --dataset csv`)
   c.push_back({"RawRecordingNaN",
-               [](P d) { return raw_recording_features(d, 700); }, 1, {"rec.csv", "eda"}, {"out"},
+               [](P d) { return raw_recording_features(d, 700); },
+               1,
+               {"rec.csv", "eda"},
+               {"out"},
                {"no labelled window"}});
   c.push_back({"RawRecordingStepBelowOneSample",
-               [](P d) { return raw_recording_features(d, -1, {"--step", "1e-9"}); }, 1, {"step_s", "sample", "64"}});
+               [](P d) {
+                 return raw_recording_features(d, -1, {"--step", "1e-9"});
+               },
+               1,
+               {"step_s", "sample", "64"}});
   return c;
 }
 
 // gtest prints a failing parameter with this (not as raw bytes).
-void PrintTo(const BadInputCase& c, std::ostream* os) { *os << c.name; }
+void PrintTo(const BadInputCase& c, std::ostream* os) {
+  *os << c.name;
+}
 
 class BadInput : public ::testing::TestWithParam<BadInputCase> {};
 
@@ -839,8 +1021,10 @@ TEST_P(BadInput, ExitCodeMessageAndNothingLeftBehind) {
       if (at != std::string::npos) s.replace(at, 5, dir.string());
       return s;
     };
-    for (const auto& part : tc.message) EXPECT_NE(r.err.find(substitute(part)), std::string::npos) << "message lacks '" << part << "'";
-    for (const auto& part : tc.not_in_message) EXPECT_EQ(r.err.find(part), std::string::npos) << "message holds '" << part << "'";
+    for (const auto& part : tc.message)
+      EXPECT_NE(r.err.find(substitute(part)), std::string::npos) << "message lacks '" << part << "'";
+    for (const auto& part : tc.not_in_message)
+      EXPECT_EQ(r.err.find(part), std::string::npos) << "message holds '" << part << "'";
     for (const auto& path : tc.absent) EXPECT_FALSE(fs::exists(dir / path)) << path << " was left behind";
   }
 }

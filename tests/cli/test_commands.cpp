@@ -89,8 +89,8 @@ TEST(CliCommands, AblateTakesABaseConfigPathAndThreads) {
                                 "base: base.yaml\n"
                                 "variants:\n"
                                 "  - {name: mlp, set: {model.name: mlp_early}}\n");
-  auto r = run_cli({"ablate", "-c", dir.file("ablation.yaml"), "--out", dir.file("out"), "--threads", "1", "--quiet"},
-                   300);
+  auto r =
+      run_cli({"ablate", "-c", dir.file("ablation.yaml"), "--out", dir.file("out"), "--threads", "1", "--quiet"}, 300);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("emofuse: 1 thread"), std::string::npos) << r.err;
   EXPECT_NE(r.out.find("prior (floor)"), std::string::npos) << r.out;
@@ -103,8 +103,8 @@ TEST(CliCommands, AblateTakesABaseConfigPathAndThreads) {
 }
 
 TEST(CliCommands, InfoSummarisesManySubjects) {
-  const std::vector<std::string> data{"--format", "synthetic", "--set", "data.subjects=25", "--set", "data.clips=2",
-                                      "--set", "data.seconds=1"};
+  const std::vector<std::string> data{"--format", "synthetic",    "--set", "data.subjects=25",
+                                      "--set",    "data.clips=2", "--set", "data.seconds=1"};
   auto r = run_cli(with({"info"}, data));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("samples per subject: 25 subjects; fewest 2"), std::string::npos) << r.out;

@@ -35,10 +35,10 @@ TEST(LdlBench, SearchesEachMethodsOptionUnlessTheUserFixedIt) {
   testutil::TempDir dir;
   const auto data = write_set(dir);
   const auto out = dir.file("out");
-  const auto r = testutil::run_cli({"ldl-bench", "--data", data, "--folds", "3", "--inner-folds", "3", "--threads",
-                                    "1", "--methods", "prior,aa_knn,sa_bfgs,ldllc", "--set", "sa_bfgs.lambda=10",
-                                    "--set", "ldllc.lambda2=0.5", "--out", out},
-                                   300);
+  const auto r = testutil::run_cli(
+      {"ldl-bench", "--data", data, "--folds", "3", "--inner-folds", "3", "--threads", "1", "--methods",
+       "prior,aa_knn,sa_bfgs,ldllc", "--set", "sa_bfgs.lambda=10", "--set", "ldllc.lambda2=0.5", "--out", out},
+      300);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // The floor is the first row; aa_knn's k and ldllc's lambda1 were searched, sa_bfgs's fixed lambda not.
   const auto table = r.out.substr(r.out.find("method"));
@@ -77,8 +77,8 @@ TEST(LdlBench, SearchesEachMethodsOptionUnlessTheUserFixedIt) {
 TEST(LdlBench, InnerFoldsZeroRunsTheOptionsAsGiven) {
   testutil::TempDir dir;
   const auto data = write_set(dir);
-  const auto r = testutil::run_cli({"ldl-bench", "--data", data, "--folds", "3", "--inner-folds", "0", "--threads",
-                                    "1", "--methods", "aa_knn", "--out", dir.file("out")},
+  const auto r = testutil::run_cli({"ldl-bench", "--data", data, "--folds", "3", "--inner-folds", "0", "--threads", "1",
+                                    "--methods", "aa_knn", "--out", dir.file("out")},
                                    120);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("chosen"), std::string::npos) << r.out;

@@ -12,7 +12,9 @@ using namespace emofuse;
 
 namespace {
 
-uint64_t value_of(const Fnv1aDigest& d) { return std::stoull(d.hex(), nullptr, 16); }
+uint64_t value_of(const Fnv1aDigest& d) {
+  return std::stoull(d.hex(), nullptr, 16);
+}
 
 std::string digest_of_bytes(const std::string& bytes) {
   Fnv1aDigest d;

@@ -15,7 +15,8 @@ TEST(Errors, DataErrorNamesFileWhereAndWhat) {
 }
 
 TEST(Errors, OptionErrorNamesTheOption) {
-  EXPECT_STREQ(OptionError("data.format", "unknown format 'hdf5'").what(), "option 'data.format': unknown format 'hdf5'");
+  EXPECT_STREQ(OptionError("data.format", "unknown format 'hdf5'").what(),
+               "option 'data.format': unknown format 'hdf5'");
 }
 
 TEST(Errors, EveryTypeIsAnEmofuseErrorAndARuntimeError) {

@@ -19,12 +19,12 @@ namespace fs = std::filesystem;
 TEST(ReadCsv, QuotedFieldsLineEndsAndLineNumbers) {
   testutil::TempDir dir;
   testutil::write_file(dir.file("t.csv"),
-                       "\xEF\xBB\xBFname,note\r\n"       // line 1: header after the BOM
-                       "a,\"x, y\"\r\n"                  // line 2
-                       "\n"                              // line 3: blank, skipped
-                       "b,\"say \"\"hi\"\"\"\n"          // line 4
-                       "c,\"two\nlines\"\n"              // lines 5-6: one row
-                       "d,last");                        // line 7, no final line end
+                       "\xEF\xBB\xBFname,note\r\n"  // line 1: header after the BOM
+                       "a,\"x, y\"\r\n"             // line 2
+                       "\n"                         // line 3: blank, skipped
+                       "b,\"say \"\"hi\"\"\"\n"     // line 4
+                       "c,\"two\nlines\"\n"         // lines 5-6: one row
+                       "d,last");                   // line 7, no final line end
   const auto t = read_csv(dir.file("t.csv"));
   EXPECT_EQ(t.path, dir.file("t.csv"));
   EXPECT_EQ(t.header, (std::vector<std::string>{"name", "note"}));

@@ -20,8 +20,8 @@ TEST(ConfigShortFloats, ShortestTextReadsBackExactly) {
   EXPECT_EQ(short_double_text(1e-7), "1.0e-07");  // a point in the mantissa: PyYAML reads a number
   EXPECT_EQ(short_double_text(1.0), "1");
   EXPECT_EQ(short_double_text(-2.5), "-2.5");
-  for (double v : {0.1, 0.2, 1.0 / 3.0, 1e-5, 1e-7, 6.02214076e23, 5e-324, std::numeric_limits<double>::max(),
-                   -0.0, 123456789.125}) {
+  for (double v : {0.1, 0.2, 1.0 / 3.0, 1e-5, 1e-7, 6.02214076e23, 5e-324, std::numeric_limits<double>::max(), -0.0,
+                   123456789.125}) {
     const auto text = short_double_text(v);
     EXPECT_EQ(YAML::Load(text).as<double>(), v) << text;
   }
@@ -84,8 +84,7 @@ TEST(OptionReader, UnknownKeyIsNamedWithTheKnownOnes) {
             "option 'training.epohcs': unknown option; known: epochs, patience");
   OptionReader top(YAML::Load("{sed: 1}"), "");  // no prefix: the key alone
   top.get<int>("seed", 0);
-  EXPECT_EQ(testutil::error_message<OptionError>([&] { top.finish(); }),
-            "option 'sed': unknown option; known: seed");
+  EXPECT_EQ(testutil::error_message<OptionError>([&] { top.finish(); }), "option 'sed': unknown option; known: seed");
 }
 
 TEST(OptionReader, ScalarOrListWhereAMappingBelongsIsRefused) {

@@ -19,12 +19,16 @@ class ScopedEnv {
  public:
   ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
     if (const char* old = std::getenv(name)) old_ = old;
-    if (value) setenv(name, value->c_str(), 1);
-    else unsetenv(name);
+    if (value)
+      setenv(name, value->c_str(), 1);
+    else
+      unsetenv(name);
   }
   ~ScopedEnv() {
-    if (old_) setenv(name_, old_->c_str(), 1);
-    else unsetenv(name_);
+    if (old_)
+      setenv(name_, old_->c_str(), 1);
+    else
+      unsetenv(name_);
   }
 
  private:
@@ -101,4 +105,6 @@ TEST(DataDir, EnvironmentOverridesSourceDirOverridesDefault) {
   }
 }
 
-TEST(BlasLibraryName, NamesALibrary) { EXPECT_FALSE(blas_library_name().empty()); }
+TEST(BlasLibraryName, NamesALibrary) {
+  EXPECT_FALSE(blas_library_name().empty());
+}

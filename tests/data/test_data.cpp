@@ -35,7 +35,9 @@ std::string error_of(const std::function<void()>& f) {
 }  // namespace
 
 TEST(Dataset, RejectsBadTargetsNamingSourceAndRow) {
-  EXPECT_NE(error_of([] { make(torch::tensor({{0.5, 0.5}, {0.7, 0.7}})); }).find("test.csv: targets row 1: sums to 1.4"),
+  EXPECT_NE(error_of([] {
+              make(torch::tensor({{0.5, 0.5}, {0.7, 0.7}}));
+            }).find("test.csv: targets row 1: sums to 1.4"),
             std::string::npos);
   EXPECT_NE(error_of([] { make(torch::tensor({{1.2, -0.2}})); }).find("negative"), std::string::npos);
   std::string nan_error = error_of([] { make(torch::tensor({{std::nan(""), 1.0}})); });
@@ -121,16 +123,21 @@ TEST(Dmer, BadFilesGiveClearErrors) {
   testutil::TempDir dir;
   auto path = dir.file("S01.mat");
   // Wrong feature width.
-  write_mat_matrices(path, {{"feas", torch::zeros({4, 10})}, {"vids", torch::ones({4, 1})}, {"dis_label", torch::ones({1, 10})}});
-  EXPECT_NE(error_of([&] { load_dmer(dir.path()); }).find("S01.mat: field 'feas': expected 913 columns"), std::string::npos);
+  write_mat_matrices(
+      path, {{"feas", torch::zeros({4, 10})}, {"vids", torch::ones({4, 1})}, {"dis_label", torch::ones({1, 10})}});
+  EXPECT_NE(error_of([&] { load_dmer(dir.path()); }).find("S01.mat: field 'feas': expected 913 columns"),
+            std::string::npos);
   // Missing variable.
   write_mat_matrices(path, {{"feas", torch::zeros({4, 913})}, {"vids", torch::ones({4, 1})}});
   EXPECT_NE(error_of([&] { load_dmer(dir.path()); }).find("field 'dis_label'"), std::string::npos);
   // Clip index beyond dis_label rows.
-  write_mat_matrices(path, {{"feas", torch::zeros({4, 913})}, {"vids", torch::full({4, 1}, 3.0)}, {"dis_label", torch::ones({2, 10})}});
+  write_mat_matrices(
+      path,
+      {{"feas", torch::zeros({4, 913})}, {"vids", torch::full({4, 1}, 3.0)}, {"dis_label", torch::ones({2, 10})}});
   EXPECT_NE(error_of([&] { load_dmer(dir.path()); }).find("field 'vids'"), std::string::npos);
   // All-zero ratings row cannot be normalised.
-  write_mat_matrices(path, {{"feas", torch::zeros({4, 913})}, {"vids", torch::ones({4, 1})}, {"dis_label", torch::zeros({1, 10})}});
+  write_mat_matrices(
+      path, {{"feas", torch::zeros({4, 913})}, {"vids", torch::ones({4, 1})}, {"dis_label", torch::zeros({1, 10})}});
   EXPECT_NE(error_of([&] { load_dmer(dir.path()); }).find("all ratings are zero"), std::string::npos);
   // Truncated file.
   auto size = fs::file_size(path);
@@ -143,15 +150,15 @@ TEST(Dmer, BadFilesGiveClearErrors) {
 TEST(FeatureCsv, LoadsSpecAndRejectsBadRows) {
   testutil::TempDir dir;
   testutil::write_file(dir.file("features.csv"),
-                      "subject,trial,label,EDA_a,EDA_b,ACC_x\n"
-                      "s1,1,calm,0.1,0.2,1\n"
-                      "s1,1,calm,0.3,0.4,2\n"
-                      "s2,2,stress,0.5,\"0.6\",3\r\n");
+                       "subject,trial,label,EDA_a,EDA_b,ACC_x\n"
+                       "s1,1,calm,0.1,0.2,1\n"
+                       "s1,1,calm,0.3,0.4,2\n"
+                       "s2,2,stress,0.5,\"0.6\",3\r\n");
   testutil::write_file(dir.file("dataset.yaml"),
-                      "format: csv\npath: features.csv\nsubject_column: subject\ntrial_column: trial\n"
-                      "label_column: label\nclasses: [calm, stress]\nmodalities:\n"
-                      "  - {name: eda, role: physiological, prefix: \"EDA_\"}\n"
-                      "  - {name: acc, role: behavioural, columns: [ACC_x]}\n");
+                       "format: csv\npath: features.csv\nsubject_column: subject\ntrial_column: trial\n"
+                       "label_column: label\nclasses: [calm, stress]\nmodalities:\n"
+                       "  - {name: eda, role: physiological, prefix: \"EDA_\"}\n"
+                       "  - {name: acc, role: behavioural, columns: [ACC_x]}\n");
   YAML::Node data;
   data["path"] = dir.path();
   auto d = load_data(data, 0).dataset;
@@ -163,8 +170,9 @@ TEST(FeatureCsv, LoadsSpecAndRejectsBadRows) {
   EXPECT_NEAR(d.features(0)[2][1].item<float>(), 0.6f, 1e-6);
 
   testutil::write_file(dir.file("features.csv"), "subject,trial,label,EDA_a,EDA_b,ACC_x\ns1,1,calm,0.1,oops,1\n");
-  EXPECT_NE(error_of([&] { load_data(data, 0); }).find("features.csv: line 2, column 'EDA_b': expected a finite number"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { load_data(data, 0); }).find("features.csv: line 2, column 'EDA_b': expected a finite number"),
+      std::string::npos);
   testutil::write_file(dir.file("features.csv"), "subject,trial,label,EDA_a,EDA_b,ACC_x\ns1,1,calm,0.1\n");
   EXPECT_NE(error_of([&] { load_data(data, 0); }).find("line 2: expected 6 columns, got 4"), std::string::npos);
   testutil::write_file(dir.file("features.csv"), "subject,trial,label,EDA_a,EDA_b,ACC_x\ns1,1,angry,0.1,0.1,1\n");
@@ -174,8 +182,9 @@ TEST(FeatureCsv, LoadsSpecAndRejectsBadRows) {
 TEST(DataOptions, UnknownFormatAndKeysAreRejectedBeforeLoading) {
   YAML::Node data;
   data["format"] = "hdf5";
-  EXPECT_EQ(error_of<OptionError>([&] { validate_data_options(data); }),
-            "option 'data.format': unknown format 'hdf5'; known: synthetic, dmer, csv, wesad_features, deap, ldl, meld");
+  EXPECT_EQ(
+      error_of<OptionError>([&] { validate_data_options(data); }),
+      "option 'data.format': unknown format 'hdf5'; known: synthetic, dmer, csv, wesad_features, deap, ldl, meld");
   data["format"] = "synthetic";
   data["subjcts"] = 3;
   EXPECT_NE(error_of<OptionError>([&] { validate_data_options(data); }).find("data.subjcts"), std::string::npos);

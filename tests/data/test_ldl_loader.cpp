@@ -78,8 +78,7 @@ TEST(LdlLoader, GenericNamesForOtherFiles) {
   EXPECT_EQ(load_ldl_mat(six).class_names().front(), "label_0");
   // Three columns in a file called like a benchmark: still generic (C != 6).
   const auto three = (dir / "SBU_3DFE_subset.mat").string();
-  write_mat_matrices(three, {{"features", good_features()},
-                             {"labels", torch::full({4, 3}, 1.0 / 3, torch::kFloat64)}});
+  write_mat_matrices(three, {{"features", good_features()}, {"labels", torch::full({4, 3}, 1.0 / 3, torch::kFloat64)}});
   EXPECT_EQ(load_ldl_mat(three).class_names(), (std::vector<std::string>{"label_0", "label_1", "label_2"}));
 }
 
@@ -103,7 +102,8 @@ TEST(LdlLoader, RowNotSummingToOneIsRejectedNotRenormalised) {
   labels[2][0] = 0.5;  // row 2 now sums to 0.5
   const auto path = (fresh_dir("sum") / "sum.mat").string();
   write_mat_matrices(path, {{"features", good_features()}, {"labels", labels}});
-  expect_data_error([&] { load_ldl_mat(path); }, {"sum.mat", "field 'labels' row 2", "sums to 0.5", "not renormalised"});
+  expect_data_error([&] { load_ldl_mat(path); },
+                    {"sum.mat", "field 'labels' row 2", "sums to 0.5", "not renormalised"});
   // Within the 1e-3 tolerance: accepted as is.
   labels = good_labels();
   labels[2][0] = 1.0 + 5e-4;
@@ -117,7 +117,8 @@ TEST(LdlLoader, NanAndNegativeValues) {
   features[1][2] = std::nan("");
   const auto nan_features = (dir / "nan_features.mat").string();
   write_mat_matrices(nan_features, {{"features", features}, {"labels", good_labels()}});
-  expect_data_error([&] { load_ldl_mat(nan_features); }, {"nan_features.mat", "field 'features' row 1 column 2", "NaN"});
+  expect_data_error([&] { load_ldl_mat(nan_features); },
+                    {"nan_features.mat", "field 'features' row 1 column 2", "NaN"});
 
   auto labels = good_labels();
   labels[3][1] = std::nan("");
@@ -137,8 +138,8 @@ TEST(LdlLoader, EmptyAndMissingFiles) {
   const auto dir = fresh_dir("empty");
   expect_data_error([&] { load_ldl_mat((dir / "absent.mat").string()); }, {"absent.mat", "not found"});
   const auto empty = (dir / "empty.mat").string();
-  write_mat_matrices(empty, {{"features", torch::zeros({0, 3}, torch::kFloat64)},
-                             {"labels", torch::zeros({0, 6}, torch::kFloat64)}});
+  write_mat_matrices(
+      empty, {{"features", torch::zeros({0, 3}, torch::kFloat64)}, {"labels", torch::zeros({0, 6}, torch::kFloat64)}});
   expect_data_error([&] { load_ldl_mat(empty); }, {"empty.mat", "features", "empty"});
 }
 

@@ -17,8 +17,7 @@ using namespace emofuse::data;
 namespace {
 
 fs::path fresh_dir(const std::string& name) {
-  auto dir =
-      fs::temp_directory_path() / ("emofuse_meld_" + name + "_" + std::to_string(::getpid()));
+  auto dir = fs::temp_directory_path() / ("emofuse_meld_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -39,15 +38,11 @@ const char* kHeader =
 std::string small_split(int offset) {
   std::string s = kHeader;
   s += "1,\"Oh, my God!\",Monica,surprise,positive," + std::to_string(offset) + ",0,1,1,a,b\r\n";
-  s += "2,I\xC2\x92m so happy for you,Rachel,joy,positive," + std::to_string(offset) +
-       ",1,1,1,a,b\r\n";
-  s += "3,\"He said \"\"no\"\"\r\nand left.\",Ross,sadness,negative," + std::to_string(offset) +
-       ",2,1,1,a,b\r\n";
-  s += "4,What are you doing here?,Joey,anger,negative," + std::to_string(offset + 1) +
-       ",0,1,1,a,b\r\n";
+  s += "2,I\xC2\x92m so happy for you,Rachel,joy,positive," + std::to_string(offset) + ",1,1,1,a,b\r\n";
+  s += "3,\"He said \"\"no\"\"\r\nand left.\",Ross,sadness,negative," + std::to_string(offset) + ",2,1,1,a,b\r\n";
+  s += "4,What are you doing here?,Joey,anger,negative," + std::to_string(offset + 1) + ",0,1,1,a,b\r\n";
   s += "5,Fine.,Chandler,neutral,neutral," + std::to_string(offset + 1) + ",1,1,1,a,b\r\n";
-  s += "6,Ew. That is gross.,Phoebe,disgust,negative," + std::to_string(offset + 1) +
-       ",2,1,1,a,b\r\n";
+  s += "6,Ew. That is gross.,Phoebe,disgust,negative," + std::to_string(offset + 1) + ",2,1,1,a,b\r\n";
   s += "7,There is a spider!,Monica,fear,negative," + std::to_string(offset + 1) + ",3,1,1,a,b\r\n";
   return s;
 }
@@ -80,10 +75,9 @@ std::string error_of(const MeldOptions& options) {
 
 // EmoryNLP layout (emorynlp_{train,dev,test}_final.csv): Scene_ID restarts in every episode,
 // speakers are Python list literals.
-const char* kEmoryHeader =
-    "Utterance,Speaker,Emotion,Scene_ID,Utterance_ID,Season,Episode,Start_Time,End_Time\n";
-const std::array<std::string, 3> kEmoryFiles = {
-    "emorynlp_train_final.csv", "emorynlp_dev_final.csv", "emorynlp_test_final.csv"};
+const char* kEmoryHeader = "Utterance,Speaker,Emotion,Scene_ID,Utterance_ID,Season,Episode,Start_Time,End_Time\n";
+const std::array<std::string, 3> kEmoryFiles = {"emorynlp_train_final.csv", "emorynlp_dev_final.csv",
+                                                "emorynlp_test_final.csv"};
 
 // Writes `csv` as all three splits and returns options following the documented recipe.
 MeldOptions emory_corpus(const fs::path& dir, const std::string& csv) {
@@ -102,8 +96,7 @@ TEST(LoadMeld, SmallCorpusParsedTokenisedAndSplit) {
   const auto dir = write_small_corpus("small");
   auto options = small_options(dir);
   options.context_window = 1;
-  options.max_tokens =
-      64;  // room for context (the tiny vocabulary gives nearly one id per character)
+  options.max_tokens = 64;  // room for context (the tiny vocabulary gives nearly one id per character)
   const auto ds = load_meld(options);
   ASSERT_EQ(ds.size(), 21);
   EXPECT_EQ(ds.class_names(), meld_emotions());
@@ -118,8 +111,7 @@ TEST(LoadMeld, SmallCorpusParsedTokenisedAndSplit) {
   EXPECT_EQ(ds.partitions().eq(2).sum().item<int64_t>(), 7);
   EXPECT_EQ(ds.partitions()[7].item<int64_t>(), 1);
   // Labels: surprise, joy, sadness, anger, neutral, disgust, fear.
-  EXPECT_TRUE(torch::equal(ds.hard_labels().slice(0, 0, 7),
-                           torch::tensor({2, 1, 4, 3, 0, 5, 6}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(ds.hard_labels().slice(0, 0, 7), torch::tensor({2, 1, 4, 3, 0, 5, 6}, torch::kLong)));
   EXPECT_EQ(ds.targets().sum(1).sum().item<double>(), 21.0);
   // Speakers shared across splits; trials are partition * 1e6 + dialogue.
   EXPECT_EQ(ds.subject_name(ds.subjects()[0].item<int64_t>()), "Monica");
@@ -146,8 +138,7 @@ TEST(LoadMeld, SmallCorpusParsedTokenisedAndSplit) {
   const auto again = load_meld(options);
   EXPECT_TRUE(torch::equal(again.features(0), ds.features(0)));
   write_file(dir / "new.txt", "Oh, my God!\nI\xC2\x92m so happy for you\n");
-  const auto lines =
-      tokenize_lines((dir / "new.txt").string(), (dir / "run" / "tokenizer.model").string(), 64, 1);
+  const auto lines = tokenize_lines((dir / "new.txt").string(), (dir / "run" / "tokenizer.model").string(), 64, 1);
   EXPECT_TRUE(torch::equal(lines, ds.features(0).slice(0, 0, 2)));
   fs::remove_all(dir);
 }
@@ -157,8 +148,7 @@ TEST(LoadMeld, MalformedCsvsGiveFileLineAndReason) {
   auto options = small_options(dir);
   const auto dev = (dir / "dev_sent_emo.csv").string();
 
-  write_file(dev,
-             std::string(kHeader) + "1,hi,Ross,joy,positive,0,0,1,1,a,b\r\n2,too,few,cols\r\n");
+  write_file(dev, std::string(kHeader) + "1,hi,Ross,joy,positive,0,0,1,1,a,b\r\n2,too,few,cols\r\n");
   EXPECT_EQ(error_of(options), dev + ": line 3: expected 11 columns, got 4");
 
   write_file(dev, std::string(kHeader) + "1,\"never closed,Ross,joy,positive,0,0,1,1,a,b\r\n");
@@ -166,18 +156,15 @@ TEST(LoadMeld, MalformedCsvsGiveFileLineAndReason) {
       << error_of(options);
 
   write_file(dev, std::string(kHeader) + "1,hi,Ross,happy,positive,0,0,1,1,a,b\r\n");
-  EXPECT_NE(error_of(options).find(dev + ": line 2: column 'Emotion': unknown emotion 'happy'"),
-            std::string::npos)
+  EXPECT_NE(error_of(options).find(dev + ": line 2: column 'Emotion': unknown emotion 'happy'"), std::string::npos)
       << error_of(options);
 
   write_file(dev, std::string(kHeader) + "1,hi,Ross,joy,positive,zero,0,1,1,a,b\r\n");
-  EXPECT_NE(error_of(options).find("line 2: column 'Dialogue_ID': expected an integer, got 'zero'"),
-            std::string::npos)
+  EXPECT_NE(error_of(options).find("line 2: column 'Dialogue_ID': expected an integer, got 'zero'"), std::string::npos)
       << error_of(options);
 
   write_file(dev, "Utterance,Speaker,Emotion\r\nhi,Ross,joy\r\n");
-  EXPECT_NE(error_of(options).find("line 1: missing column 'Dialogue_ID'"), std::string::npos)
-      << error_of(options);
+  EXPECT_NE(error_of(options).find("line 1: missing column 'Dialogue_ID'"), std::string::npos) << error_of(options);
 
   fs::remove(dev);
   EXPECT_EQ(error_of(options), dev + ": file not found");
@@ -197,8 +184,7 @@ TEST(LoadMeld, EmoryNlpStyleColumnsAndClasses) {
   const auto ds = load_meld(options);
   EXPECT_EQ(ds.size(), 9);
   EXPECT_EQ(ds.num_classes(), 7);
-  EXPECT_TRUE(
-      torch::equal(ds.hard_labels().slice(0, 0, 3), torch::tensor({0, 1, 2}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(ds.hard_labels().slice(0, 0, 3), torch::tensor({0, 1, 2}, torch::kLong)));
   EXPECT_EQ(ds.subject_name(ds.subjects()[0].item<int64_t>()), "Ross Geller");
   fs::remove_all(dir);
 }
@@ -220,8 +206,7 @@ TEST(LoadEmoryNlp, ScenesKeyedBySeasonEpisodeAndScene) {
   ASSERT_EQ(ds.size(), 18);
   // Dialogue index in order of first appearance: (1,1,1) -> 0, (1,2,1) -> 1, (2,1,1) -> 2,
   // (1,1,2) -> 3; the last row belongs to (1,2,1) again. Dev/test add partition * 1e6.
-  EXPECT_TRUE(torch::equal(ds.trials().slice(0, 0, 6),
-                           torch::tensor({0, 0, 1, 2, 3, 1}, torch::kLong)));
+  EXPECT_TRUE(torch::equal(ds.trials().slice(0, 0, 6), torch::tensor({0, 0, 1, 2, 3, 1}, torch::kLong)));
   EXPECT_EQ(ds.trials()[8].item<int64_t>(), 1000001);
   EXPECT_EQ(ds.trials()[16].item<int64_t>(), 2000003);
   // Context stays inside a scene: "Coffee?" (S1E2) starts its dialogue, "Sure." follows it.
@@ -237,8 +222,7 @@ TEST(LoadEmoryNlp, ScenesKeyedBySeasonEpisodeAndScene) {
   with_context.insert(with_context.end(), sure.begin(), sure.end());
   with_context.resize(48, 0);
   const auto last = ds.features(0)[5];
-  EXPECT_EQ(std::vector<int64_t>(last.data_ptr<int64_t>(), last.data_ptr<int64_t>() + 48),
-            with_context);
+  EXPECT_EQ(std::vector<int64_t>(last.data_ptr<int64_t>(), last.data_ptr<int64_t>() + 48), with_context);
 
   // Keyed precomputed features: the scope columns come first; rows in any order.
   fs::create_directories(dir / "feats");
@@ -261,10 +245,8 @@ TEST(LoadEmoryNlp, ScenesKeyedBySeasonEpisodeAndScene) {
       << error_of(features);
 
   // A file without the scope columns names the missing one.
-  write_file(dir / kEmoryFiles[1],
-             "Utterance,Speaker,Emotion,Scene_ID,Utterance_ID,Season\nHi.,Ross,Joyful,1,1,1\n");
-  EXPECT_NE(error_of(options).find((dir / kEmoryFiles[1]).string() +
-                                   ": line 1: missing column 'Episode'"),
+  write_file(dir / kEmoryFiles[1], "Utterance,Speaker,Emotion,Scene_ID,Utterance_ID,Season\nHi.,Ross,Joyful,1,1,1\n");
+  EXPECT_NE(error_of(options).find((dir / kEmoryFiles[1]).string() + ": line 1: missing column 'Episode'"),
             std::string::npos)
       << error_of(options);
   fs::remove_all(dir);
@@ -280,9 +262,8 @@ TEST(LoadMeld, DuplicateUtteranceKeysAreRejected) {
                       "2,Hey.,Rachel,joy,positive,0,1,1,1,a,b\r\n"
                       "3,Bye.,Ross,sadness,negative,1,0,1,1,a,b\r\n"
                       "4,Hey again.,Joey,joy,positive,0,1,1,1,a,b\r\n");
-  EXPECT_NE(error_of(options).find(dev +
-                                   ": line 5: duplicate utterance key (Dialogue_ID 0, "
-                                   "Utterance_ID 1), already on line 3"),
+  EXPECT_NE(error_of(options).find(dev + ": line 5: duplicate utterance key (Dialogue_ID 0, "
+                                         "Utterance_ID 1), already on line 3"),
             std::string::npos)
       << error_of(options);
   fs::remove_all(dir);
@@ -297,9 +278,8 @@ TEST(LoadMeld, DuplicateUtteranceKeysAreRejected) {
   options.columns.dialogue_scope.clear();
   const auto train = (dir / kEmoryFiles[0]).string();
   std::string error = error_of(options);
-  EXPECT_NE(error.find(train +
-                       ": line 3: duplicate utterance key (Scene_ID 1, Utterance_ID 1), already "
-                       "on line 2"),
+  EXPECT_NE(error.find(train + ": line 3: duplicate utterance key (Scene_ID 1, Utterance_ID 1), already "
+                               "on line 2"),
             std::string::npos)
       << error;
   EXPECT_NE(error.find("columns.dialogue_scope"), std::string::npos) << error;
@@ -317,22 +297,20 @@ TEST(LoadMeld, DuplicateUtteranceKeysAreRejected) {
 TEST(LoadEmoryNlp, SpeakerListLiteralsParsed) {
   const auto dir = fresh_dir("emory_speakers");
   // CSV-quoted cells: "" is one " inside the Python literal.
-  auto options = emory_corpus(
-      dir, std::string(kEmoryHeader) +
-               "Hi.,\"['Monica Geller']\",Joyful,1,1,1,1,0,0\n"
-               "Hey.,\"['Joey Tribbiani', 'Chandler Bing']\",Joyful,1,2,1,1,0,0\n"
-               "Oh.,\"[\"\"Chandler's Dad\"\"]\",Neutral,1,3,1,1,0,0\n"
-               "So.,\" [ 'Monica Geller' ,] \",Sad,1,4,1,1,0,0\n"
-               "No.,\"['It\\'s \\\\ me']\",Mad,1,5,1,1,0,0\n"
-               "Ok.,Ross,Neutral,1,6,1,1,0,0\n");
+  auto options = emory_corpus(dir, std::string(kEmoryHeader) +
+                                       "Hi.,\"['Monica Geller']\",Joyful,1,1,1,1,0,0\n"
+                                       "Hey.,\"['Joey Tribbiani', 'Chandler Bing']\",Joyful,1,2,1,1,0,0\n"
+                                       "Oh.,\"[\"\"Chandler's Dad\"\"]\",Neutral,1,3,1,1,0,0\n"
+                                       "So.,\" [ 'Monica Geller' ,] \",Sad,1,4,1,1,0,0\n"
+                                       "No.,\"['It\\'s \\\\ me']\",Mad,1,5,1,1,0,0\n"
+                                       "Ok.,Ross,Neutral,1,6,1,1,0,0\n");
   const auto ds = load_meld(options);
   std::vector<std::string> names;
   for (int64_t i = 0; i < 6; ++i) {
     names.push_back(ds.subject_name(ds.subjects()[i].item<int64_t>()));
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"Monica Geller", "Joey Tribbiani & Chandler Bing",
-                                             "Chandler's Dad", "Monica Geller", "It's \\ me",
-                                             "Ross"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"Monica Geller", "Joey Tribbiani & Chandler Bing", "Chandler's Dad",
+                                             "Monica Geller", "It's \\ me", "Ross"}));
   EXPECT_EQ(ds.subjects()[0].item<int64_t>(), ds.subjects()[3].item<int64_t>());
 
   // Malformed literals: file, line, column and why.
@@ -348,14 +326,12 @@ TEST(LoadEmoryNlp, SpeakerListLiteralsParsed) {
       {"\"['Mon\\nica']\"", "unsupported escape at character 6"},
   };
   for (const auto& [cell, why] : bad) {
-    write_file(dev, std::string(kEmoryHeader) + "Hi.,\"['Ross Geller']\",Joyful,1,1,1,1,0,0\n" +
-                        "Hey.," + cell + ",Joyful,1,2,1,1,0,0\n");
+    write_file(dev, std::string(kEmoryHeader) + "Hi.,\"['Ross Geller']\",Joyful,1,1,1,1,0,0\n" + "Hey.," + cell +
+                        ",Joyful,1,2,1,1,0,0\n");
     const auto error = error_of(options);
-    EXPECT_NE(error.find(dev + ": line 3: column 'Speaker': malformed speaker list "),
-              std::string::npos)
+    EXPECT_NE(error.find(dev + ": line 3: column 'Speaker': malformed speaker list "), std::string::npos)
         << cell << " -> " << error;
-    EXPECT_NE(error.find(": " + why + "; expected a list of quoted names like ['Monica Geller']"),
-              std::string::npos)
+    EXPECT_NE(error.find(": " + why + "; expected a list of quoted names like ['Monica Geller']"), std::string::npos)
         << cell << " -> " << error;
   }
   fs::remove_all(dir);
@@ -366,8 +342,7 @@ TEST(LoadMeld, AttachesAudioWhenPresent) {
   // One utterance with audio: train dialogue 0, utterance 1 (row 1): a 200 Hz tone.
   audio::AudioSignal tone;
   tone.sampling_rate = 16000;
-  for (int i = 0; i < 8000; ++i)
-    tone.samples.push_back(0.4f * std::sin(2 * M_PI * 200.0 * i / 16000));
+  for (int i = 0; i < 8000; ++i) tone.samples.push_back(0.4f * std::sin(2 * M_PI * 200.0 * i / 16000));
   fs::create_directories(dir / "audio" / "train");
   audio::audio_write((dir / "audio" / "train" / "dia0_utt1.wav").string(), tone);
   auto options = small_options(dir);
@@ -414,8 +389,7 @@ TEST(LoadMeld, PrecomputedFeaturesFromNpyAndCsv) {
     const int keys[7][2] = {{offset + 1, 3}, {offset + 1, 2}, {offset + 1, 1}, {offset + 1, 0},
                             {offset, 2},     {offset, 1},     {offset, 0}};
     for (auto& k : keys) {
-      csv += std::to_string(k[0]) + "," + std::to_string(k[1]) + "," +
-             std::to_string(k[0] * 100 + k[1]) + ",0.5\n";
+      csv += std::to_string(k[0]) + "," + std::to_string(k[1]) + "," + std::to_string(k[0] * 100 + k[1]) + ",0.5\n";
     }
     write_file(dir / "audio" / (std::string(split) + ".csv"), csv);
   }
@@ -434,12 +408,10 @@ TEST(LoadMeld, PrecomputedFeaturesFromNpyAndCsv) {
 
   // Wrong row count and a missing key.
   text::write_npy((dir / "text" / "dev.npy").string(), {6, 3}, std::vector<double>(18, 0.0));
-  EXPECT_NE(error_of(options).find("dev.npy: field 'shape': expected [7, F]"), std::string::npos)
-      << error_of(options);
+  EXPECT_NE(error_of(options).find("dev.npy: field 'shape': expected [7, F]"), std::string::npos) << error_of(options);
   fs::remove(dir / "text" / "dev.npy");
   write_file(dir / "text" / "dev.csv", "Dialogue_ID,Utterance_ID,f0,f1,f2\n0,0,1,2,3\n");
-  EXPECT_NE(error_of(options).find("no row for dialogue 0, utterance 1"), std::string::npos)
-      << error_of(options);
+  EXPECT_NE(error_of(options).find("no row for dialogue 0, utterance 1"), std::string::npos) << error_of(options);
   fs::remove_all(dir);
 }
 
@@ -455,8 +427,7 @@ TEST(LoadMeld, PrecomputedFeaturesFromPt) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   };
   for (int s = 0; s < 3; ++s) {
-    save(splits[s], 100.0 * s + 10 * torch::arange(7, torch::kDouble).unsqueeze(1) +
-                        torch::arange(2, torch::kDouble));
+    save(splits[s], 100.0 * s + 10 * torch::arange(7, torch::kDouble).unsqueeze(1) + torch::arange(2, torch::kDouble));
   }
   auto options = small_options(dir);
   options.text_features = (dir / "feats").string();
@@ -473,25 +444,21 @@ TEST(LoadMeld, PrecomputedFeaturesFromPt) {
 
   // Row count mismatch, wrong rank, truncated file, two formats for one split.
   save("dev", torch::zeros({6, 2}));
-  EXPECT_NE(error_of(options).find("dev.pt: field 'shape': expected [7, F] (one row per row of"),
-            std::string::npos)
+  EXPECT_NE(error_of(options).find("dev.pt: field 'shape': expected [7, F] (one row per row of"), std::string::npos)
       << error_of(options);
   save("dev", torch::zeros({7, 2, 2}));
-  EXPECT_NE(error_of(options).find("dev.pt: field 'shape': expected a 2-D tensor"),
-            std::string::npos)
+  EXPECT_NE(error_of(options).find("dev.pt: field 'shape': expected a 2-D tensor"), std::string::npos)
       << error_of(options);
   {
     const auto bytes = torch::pickle_save(torch::zeros({7, 2}));
     std::ofstream out(dir / "feats" / "dev.pt", std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() - 30));
   }
-  EXPECT_NE(error_of(options).find("dev.pt: cannot read a tensor saved by torch.save"),
-            std::string::npos)
+  EXPECT_NE(error_of(options).find("dev.pt: cannot read a tensor saved by torch.save"), std::string::npos)
       << error_of(options);
   save("dev", torch::zeros({7, 2}));
   text::write_npy((dir / "feats" / "dev.npy").string(), {7, 2}, std::vector<double>(14, 0.0));
-  EXPECT_NE(error_of(options).find("dev: found dev.npy, dev.pt; keep one feature file per split"),
-            std::string::npos)
+  EXPECT_NE(error_of(options).find("dev: found dev.npy, dev.pt; keep one feature file per split"), std::string::npos)
       << error_of(options);
   fs::remove_all(dir);
 }
@@ -563,11 +530,9 @@ TEST(ReadMeldOptions, ConfigSectionKeysDefaultsAndErrors) {
 
   const auto error_for = meld_option_error;
   EXPECT_EQ(error_for("{max_tokens: 0}"), "option 'data.max_tokens': must be in [1, 4096]");
-  EXPECT_NE(
-      error_for("{columns: {dialog: x}}").find("option 'data.columns.dialog': unknown option"),
-      std::string::npos);
-  EXPECT_NE(error_for("{audio_dir: /w, audio: {n_mfcc: 99}}").find("data.audio.n_mfcc"),
+  EXPECT_NE(error_for("{columns: {dialog: x}}").find("option 'data.columns.dialog': unknown option"),
             std::string::npos);
+  EXPECT_NE(error_for("{audio_dir: /w, audio: {n_mfcc: 99}}").find("data.audio.n_mfcc"), std::string::npos);
   EXPECT_NE(error_for("{split_files: [a.csv]}").find("expected 3 file names"), std::string::npos);
   EXPECT_NE(error_for("{vocab_size: 2}").find("data.vocab_size"), std::string::npos);
   EXPECT_NE(error_for("{vocabsize: 2}").find("data.vocabsize"), std::string::npos);

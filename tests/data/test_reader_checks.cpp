@@ -7,8 +7,8 @@
 #include <matio.h>
 
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "core/error.h"
@@ -30,7 +30,9 @@ namespace {
 
 // Runs `body`, expects exception type E and returns its message ("" when none was thrown).
 
-void cut_end(const std::string& path, uintmax_t bytes) { fs::resize_file(path, fs::file_size(path) - bytes); }
+void cut_end(const std::string& path, uintmax_t bytes) {
+  fs::resize_file(path, fs::file_size(path) - bytes);
+}
 
 // One DMER subject: 4 rows, clip ids 1 1 2 40 into 40 clips of 10 ratings. The ratings are
 // random so that even compressed they fill more than the last 100 bytes of the file.
@@ -41,8 +43,12 @@ void write_subject(const std::string& path, bool compress) {
   write_mat_matrices(path, {{"feas", feas}, {"vids", vids}, {"dis_label", ratings}}, compress);
 }
 
-torch::Tensor ldl_features() { return torch::arange(12, torch::kFloat64).reshape({4, 3}); }
-torch::Tensor ldl_labels() { return torch::full({4, 3}, 1.0 / 3, torch::kFloat64); }
+torch::Tensor ldl_features() {
+  return torch::arange(12, torch::kFloat64).reshape({4, 3});
+}
+torch::Tensor ldl_labels() {
+  return torch::full({4, 3}, 1.0 / 3, torch::kFloat64);
+}
 
 }  // namespace
 
@@ -71,7 +77,8 @@ TEST(MatTruncation, SyntheticDmerCohortCutAtTheEndIsRejected) {
   write_synthetic_dmer(make_synthetic_cohort(o), dir.path());
   ASSERT_EQ(load_dmer(dir.path()).size(), 2 * 3 * 2);
   cut_end(dir.file("S02.mat"), 8);
-  EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }), HasSubstr("S02.mat: field 'dis_label': truncated"));
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }),
+              HasSubstr("S02.mat: field 'dis_label': truncated"));
 }
 
 TEST(MatTruncation, LdlFileCutAtTheEndIsRejected) {
@@ -80,15 +87,18 @@ TEST(MatTruncation, LdlFileCutAtTheEndIsRejected) {
       testutil::TempDir dir;
       const auto path = dir.file("cut.mat");
       // Enough rows that cutting 100 bytes stays inside the last variable.
-      write_mat_matrices(path, {{"features", torch::rand({50, 3}, torch::kFloat64)},
-                                {"labels", torch::softmax(torch::randn({50, 4}, torch::kFloat64), 1)}},
+      write_mat_matrices(path,
+                         {{"features", torch::rand({50, 3}, torch::kFloat64)},
+                          {"labels", torch::softmax(torch::randn({50, 4}, torch::kFloat64), 1)}},
                          compress);
       ASSERT_EQ(load_ldl_mat(path).size(), 50);
       cut_end(path, cut);
-      EXPECT_THAT(testutil::error_message<DataError>([&] { load_ldl_mat(path); }), HasSubstr("cut.mat: field 'labels': truncated"))
+      EXPECT_THAT(testutil::error_message<DataError>([&] { load_ldl_mat(path); }),
+                  HasSubstr("cut.mat: field 'labels': truncated"))
           << "compress " << compress << " cut " << cut;
       // Reading the intact first variable of a truncated file fails as well.
-      EXPECT_THAT(testutil::error_message<DataError>([&] { read_mat_matrix(path, "features"); }), HasSubstr("truncated"));
+      EXPECT_THAT(testutil::error_message<DataError>([&] { read_mat_matrix(path, "features"); }),
+                  HasSubstr("truncated"));
     }
   }
 }
@@ -122,18 +132,18 @@ TEST(MatMissingVariable, FolderNamedLikeAMatFileIsNotAFile) {
 
 TEST(DmerValues, SingleClassDisLabelIsRejected) {
   testutil::TempDir dir;
-  write_mat_matrices(dir.file("S01.mat"), {{"feas", torch::zeros({2, 913})},
-                                           {"vids", torch::ones({2, 1})},
-                                           {"dis_label", torch::ones({1, 1})}});
+  write_mat_matrices(
+      dir.file("S01.mat"),
+      {{"feas", torch::zeros({2, 913})}, {"vids", torch::ones({2, 1})}, {"dis_label", torch::ones({1, 1})}});
   EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }),
               HasSubstr("S01.mat: field 'dis_label': expected at least 2 emotion columns, got 1"));
 }
 
 TEST(DmerValues, FractionalClipIdIsRejectedNotRounded) {
   testutil::TempDir dir;
-  write_mat_matrices(dir.file("S01.mat"), {{"feas", torch::zeros({2, 913})},
-                                           {"vids", torch::tensor({{1.0}, {1.5}})},
-                                           {"dis_label", torch::ones({2, 10})}});
+  write_mat_matrices(
+      dir.file("S01.mat"),
+      {{"feas", torch::zeros({2, 913})}, {"vids", torch::tensor({{1.0}, {1.5}})}, {"dis_label", torch::ones({2, 10})}});
   EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }),
               HasSubstr("S01.mat: field 'vids' row 2: clip index 1.5 is not an integer"));
 }
@@ -141,21 +151,23 @@ TEST(DmerValues, FractionalClipIdIsRejectedNotRounded) {
 TEST(DmerValues, EmptySubjectAndFolderNamedLikeASubjectAreRejected) {
   testutil::TempDir dir;
   write_subject(dir.file("S01.mat"), false);
-  write_mat_matrices(dir.file("S02.mat"), {{"feas", torch::zeros({0, 913})},
-                                           {"vids", torch::zeros({0, 1})},
-                                           {"dis_label", torch::ones({2, 10})}});
+  write_mat_matrices(
+      dir.file("S02.mat"),
+      {{"feas", torch::zeros({0, 913})}, {"vids", torch::zeros({0, 1})}, {"dis_label", torch::ones({2, 10})}});
   EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }),
               HasSubstr("S02.mat: field 'feas': no rows: the subject has no samples"));
   fs::remove(dir.file("S02.mat"));
   fs::create_directories(dir.file("S03.mat"));
-  EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }), HasSubstr("S03.mat: not a regular file"));
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }),
+              HasSubstr("S03.mat: not a regular file"));
 }
 
 TEST(DmerValues, FeatureTooLargeForFloat32IsNamed) {
   testutil::TempDir dir;
   auto feas = torch::zeros({2, 913}, torch::kFloat64);
   feas[1][4] = 1e300;
-  write_mat_matrices(dir.file("S01.mat"), {{"feas", feas}, {"vids", torch::ones({2, 1})}, {"dis_label", torch::ones({1, 10})}});
+  write_mat_matrices(dir.file("S01.mat"),
+                     {{"feas", feas}, {"vids", torch::ones({2, 1})}, {"dis_label", torch::ones({1, 10})}});
   EXPECT_THAT(testutil::error_message<DataError>([&] { load_dmer(dir.path()); }),
               HasSubstr("S01.mat: field 'feas' row 2 column 5: value 1e+300 does not fit a 32-bit float"));
 }
@@ -164,8 +176,9 @@ TEST(DmerValues, FeatureTooLargeForFloat32IsNamed) {
 TEST(CsvValues, HugeFiniteValueDoesNotFitFloat32) {
   testutil::TempDir dir;
   testutil::write_file(dir.file("f.csv"), "subject,label,EDA_a\ns1,a,1\ns2,b,1e300\n");
-  YAML::Node data = YAML::Load("{format: csv, path: f.csv, subject_column: subject, label_column: label, "
-                               "modalities: [{name: eda, prefix: EDA_}]}");
+  YAML::Node data = YAML::Load(
+      "{format: csv, path: f.csv, subject_column: subject, label_column: label, "
+      "modalities: [{name: eda, prefix: EDA_}]}");
   data["path"] = dir.file("f.csv");
   const auto msg = testutil::error_message<DataError>([&] { load_data(data, 0); });
   EXPECT_THAT(msg, HasSubstr("f.csv: line 3, column 'EDA_a': value '1e300' does not fit a 32-bit float"));
@@ -174,8 +187,9 @@ TEST(CsvValues, HugeFiniteValueDoesNotFitFloat32) {
 
 TEST(CsvValues, FractionalTrialAndEmptySubjectAreRejected) {
   testutil::TempDir dir;
-  YAML::Node data = YAML::Load("{format: csv, subject_column: subject, trial_column: trial, label_column: label, "
-                               "modalities: [{name: eda, prefix: EDA_}]}");
+  YAML::Node data = YAML::Load(
+      "{format: csv, subject_column: subject, trial_column: trial, label_column: label, "
+      "modalities: [{name: eda, prefix: EDA_}]}");
   data["path"] = dir.file("f.csv");
   testutil::write_file(dir.file("f.csv"), "subject,trial,label,EDA_a\ns1,1,a,1\ns1,2.0,b,2\ns1,2,a,3\ns2,clip_x,b,4\n");
   auto d = load_data(data, 0).dataset;  // integer-valued and named ids are fine
@@ -185,14 +199,16 @@ TEST(CsvValues, FractionalTrialAndEmptySubjectAreRejected) {
   EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }),
               HasSubstr("f.csv: line 3, column 'trial': id '1.5' is a number but not an integer"));
   testutil::write_file(dir.file("f.csv"), "subject,trial,label,EDA_a\ns1,1,a,1\n,2,b,2\n");
-  EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }), HasSubstr("f.csv: line 3, column 'subject': empty id"));
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }),
+              HasSubstr("f.csv: line 3, column 'subject': empty id"));
 }
 
 TEST(CsvValues, SingleClassIsRejected) {
   testutil::TempDir dir;
   testutil::write_file(dir.file("f.csv"), "subject,label,p,EDA_a\ns1,a,1,1\ns2,a,1,2\n");
-  YAML::Node data = YAML::Load("{format: csv, subject_column: subject, label_column: label, "
-                               "modalities: [{name: eda, prefix: EDA_}]}");
+  YAML::Node data = YAML::Load(
+      "{format: csv, subject_column: subject, label_column: label, "
+      "modalities: [{name: eda, prefix: EDA_}]}");
   data["path"] = dir.file("f.csv");
   EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }),
               HasSubstr("f.csv: column 'label': holds a single label ('a')"));
@@ -252,13 +268,15 @@ TEST(Renormalise, LdlRowsAreDividedOnlyWhenAsked) {
   write_mat_matrices(path, {{"features", ldl_features()}, {"labels", labels}});
   YAML::Node data = YAML::Load("{format: ldl}");
   data["path"] = path;
-  EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }), HasSubstr("fgnet.mat: field 'labels' row 0: sums to 4"));
+  EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }),
+              HasSubstr("fgnet.mat: field 'labels' row 0: sums to 4"));
   data["renormalise"] = true;
   validate_data_options(data);
   ::testing::internal::CaptureStderr();
   auto d = load_data(data, 0).dataset;
   const std::string err = ::testing::internal::GetCapturedStderr();
-  EXPECT_THAT(err, HasSubstr("fgnet.mat: renormalise: every label row divided by its sum; 3 of 4 rows did not sum to 1"));
+  EXPECT_THAT(err,
+              HasSubstr("fgnet.mat: renormalise: every label row divided by its sum; 3 of 4 rows did not sum to 1"));
   EXPECT_THAT(d.source(), HasSubstr("renormalised: 3 of 4 label rows"));
   EXPECT_NEAR(d.targets()[0][0].item<float>(), 0.5f, 1e-6);
   EXPECT_LT((d.targets().sum(1) - 1).abs().max().item<float>(), 1e-6);
@@ -272,8 +290,9 @@ TEST(Renormalise, LdlRowsAreDividedOnlyWhenAsked) {
 TEST(Renormalise, CsvDistributionColumns) {
   testutil::TempDir dir;
   testutil::write_file(dir.file("f.csv"), "subject,p,q,EDA_a\ns1,2,2,1\ns2,0.25,0.75,2\n");
-  YAML::Node data = YAML::Load("{format: csv, subject_column: subject, distribution_columns: [p, q], "
-                               "modalities: [{name: eda, prefix: EDA_}]}");
+  YAML::Node data = YAML::Load(
+      "{format: csv, subject_column: subject, distribution_columns: [p, q], "
+      "modalities: [{name: eda, prefix: EDA_}]}");
   data["path"] = dir.file("f.csv");
   EXPECT_THAT(testutil::error_message<DataError>([&] { load_data(data, 0); }), HasSubstr("targets row 0: sums to 4"));
   data["renormalise"] = true;
@@ -283,7 +302,8 @@ TEST(Renormalise, CsvDistributionColumns) {
   EXPECT_NEAR(d.targets()[0][0].item<float>(), 0.5f, 1e-6);
   data.remove("distribution_columns");
   data["label_column"] = "subject";
-  EXPECT_THAT(testutil::error_message<OptionError>([&] { load_data(data, 0); }), HasSubstr("renormalise': applies to distribution_columns only"));
+  EXPECT_THAT(testutil::error_message<OptionError>([&] { load_data(data, 0); }),
+              HasSubstr("renormalise': applies to distribution_columns only"));
 }
 
 TEST(Renormalise, OptionIsValidatedBeforeLoading) {
@@ -327,8 +347,9 @@ TEST(MatTruncation, DimensionsLargerThanTheDataAreRejected) {
     f.seekp(128 + 8 + 16 + 8 + 4);
     f.write(reinterpret_cast<const char*>(&cols), 4);
   }
-  EXPECT_THAT(testutil::error_message<DataError>([&] { read_mat_matrix(path, "x"); }),
-              HasSubstr("dims.mat: field 'x': truncated or corrupt: the real part holds 4 values, a 2 x 3 matrix needs 6"));
+  EXPECT_THAT(
+      testutil::error_message<DataError>([&] { read_mat_matrix(path, "x"); }),
+      HasSubstr("dims.mat: field 'x': truncated or corrupt: the real part holds 4 values, a 2 x 3 matrix needs 6"));
 }
 
 // Version 4 files have no element tags; their matrix headers give the sizes to check instead.

@@ -93,8 +93,9 @@ TEST(MetricNames, UnknownNameIsAnOptionError) {
     check_metric_name("chebychev", "training.monitor");
     ADD_FAILURE() << "a misspelt metric was accepted";
   } catch (const emofuse::OptionError& e) {
-    EXPECT_STREQ(e.what(), "option 'training.monitor': unknown metric 'chebychev'; expected loss, chebyshev, clark, "
-                           "canberra, kl, cosine, intersection, accuracy, macro_f1, weighted_f1, uar");
+    EXPECT_STREQ(e.what(),
+                 "option 'training.monitor': unknown metric 'chebychev'; expected loss, chebyshev, clark, "
+                 "canberra, kl, cosine, intersection, accuracy, macro_f1, weighted_f1, uar");
   }
   EXPECT_NO_THROW(check_metric_name("kl", "training.monitor"));
   EXPECT_TRUE(lower_is_better("clark"));

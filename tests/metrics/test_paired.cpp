@@ -39,13 +39,14 @@ std::pair<double, double> brute_force_wilcoxon(const std::vector<double>& d) {
     if (sum <= w) ++at_most;
     if (sum >= w) ++at_least;
   }
-  const double p = 2.0 * static_cast<double>(std::min(at_most, at_least)) /
-                   static_cast<double>(uint64_t{1} << n);
+  const double p = 2.0 * static_cast<double>(std::min(at_most, at_least)) / static_cast<double>(uint64_t{1} << n);
   return {static_cast<double>(w), std::min(1.0, p)};
 }
 
 // Two-sided normal p = 2 P(Z >= |z|) = erfc(|z| / sqrt 2), via std::erfc rather than Boost.
-double normal_two_sided_p(double z) { return std::erfc(std::fabs(z) / std::sqrt(2.0)); }
+double normal_two_sided_p(double z) {
+  return std::erfc(std::fabs(z) / std::sqrt(2.0));
+}
 
 // Runs `call`, expects std::invalid_argument whose message contains `fragment`.
 template <typename Call>
@@ -273,7 +274,6 @@ TEST(PairedComparison, WinsLossesTiesFollowDirection) {
 TEST(PairedComparison, InvalidInputThrows) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   expect_invalid_argument([] { compare_paired({1, 2}, {1}, "prior", true); }, "equal lengths");
-  expect_invalid_argument([&] { compare_paired({1, 2}, {1, nan}, "prior", true); },
-                          "other[1] is not finite");
+  expect_invalid_argument([&] { compare_paired({1, 2}, {1, nan}, "prior", true); }, "other[1] is not finite");
   expect_invalid_argument([] { compare_paired({}, {}, "prior", false); }, "no folds");
 }

@@ -42,7 +42,9 @@ std::string temp_file(const std::string& name) {
   return (dir / name).string();
 }
 
-YAML::Node options(const std::string& yaml) { return YAML::Load(yaml); }
+YAML::Node options(const std::string& yaml) {
+  return YAML::Load(yaml);
+}
 
 // ------------------------------------------------------------------------------------ AA-kNN
 
@@ -174,8 +176,7 @@ TEST(Ldllc, PullsPositivelyCorrelatedLabelsTogether) {
   // Labels 0 and 1 have similar (positively correlated) weight vectors; the correlation term
   // lambda2 * ||w_0 - w_1|| must shrink their distance relative to lambda2 = 0.
   torch::manual_seed(3);
-  auto weight = torch::tensor({{1.0, 0.8, -0.5, 0.2}, {0.7, 1.1, -0.3, 0.0}, {-1.0, -0.9, 0.6, -0.2}},
-                              torch::kFloat64);
+  auto weight = torch::tensor({{1.0, 0.8, -0.5, 0.2}, {0.7, 1.1, -0.3, 0.0}, {-1.0, -0.9, 0.6, -0.2}}, torch::kFloat64);
   auto x = torch::randn({200, 4}, torch::kFloat64);
   auto y = torch::softmax(x.mm(weight.t()), 1);
   auto train = make_dataset(x, y);
@@ -306,8 +307,9 @@ TEST(InnerCv, NeverSeesTheOuterTestRows) {
   const std::vector<YAML::Node> grid{options("{value: 1}"), options("{value: 2}"), options("{value: 3}")};
   for (size_t f = 0; f < folds.size(); ++f) {
     auto log = std::make_shared<SpyLog>();
-    InnerCvEstimator tuned(all.schema(), InnerCvOptions("spy", grid).folds(4),
-                           [log](const YAML::Node& o) { return std::make_unique<SpyEstimator>(log, o["value"].as<double>(), 3); });
+    InnerCvEstimator tuned(all.schema(), InnerCvOptions("spy", grid).folds(4), [log](const YAML::Node& o) {
+      return std::make_unique<SpyEstimator>(log, o["value"].as<double>(), 3);
+    });
     FitContext context;
     context.seed = 11 + f;
     tuned.fit(all.subset(folds[f].train), {}, context);
@@ -338,7 +340,8 @@ TEST(InnerCv, NeverSeesTheOuterTestRows) {
 TEST(InnerCv, FixedOptionsAreNotSearched) {
   // A key both fixed and searched is refused before any data is seen.
   try {
-    InnerCvOptions::from_yaml(options("{model: sa_bfgs, options: {lambda: 10}, candidates: [{lambda: 1}, {lambda: 100}]}"));
+    InnerCvOptions::from_yaml(
+        options("{model: sa_bfgs, options: {lambda: 10}, candidates: [{lambda: 1}, {lambda: 100}]}"));
     FAIL() << "expected OptionError";
   } catch (const OptionError& e) {
     EXPECT_NE(std::string(e.what()).find("fixed"), std::string::npos) << e.what();
@@ -348,14 +351,13 @@ TEST(InnerCv, FixedOptionsAreNotSearched) {
   auto train = make_dataset(torch::randn({20, 2}), torch::softmax(torch::randn({20, 3}), 1));
   auto built = std::make_shared<std::vector<YAML::Node>>();
   auto log = std::make_shared<SpyLog>();
-  InnerCvEstimator tuned(train.schema(),
-                         InnerCvOptions("spy", {options("{value: 1}"), options("{value: 2}")})
-                             .options(options("{fixed: 7}"))
-                             .folds(2),
-                         [built, log](const YAML::Node& o) {
-                           built->push_back(YAML::Clone(o));
-                           return std::make_unique<SpyEstimator>(log, o["value"].as<double>(), 3);
-                         });
+  InnerCvEstimator tuned(
+      train.schema(),
+      InnerCvOptions("spy", {options("{value: 1}"), options("{value: 2}")}).options(options("{fixed: 7}")).folds(2),
+      [built, log](const YAML::Node& o) {
+        built->push_back(YAML::Clone(o));
+        return std::make_unique<SpyEstimator>(log, o["value"].as<double>(), 3);
+      });
   tuned.fit(train, {}, {});
   ASSERT_EQ(built->size(), 2u * 2u + 1u);
   std::set<double> values;
@@ -386,7 +388,8 @@ TEST(InnerCv, OptionsAreValidatedBeforeAnyData) {
   expect_option_error("{model: aa_knn, candidates: [{k: 1}], folds: 1}", "model.options.folds");
   expect_option_error("{model: aa_knn, candidates: [{k: 1}], criterion: mse}", "model.options.criterion");
   expect_option_error("{model: aa_knn, candidates: [{k: 1}], strategy: grid}", "strategy");
-  auto o = InnerCvOptions::from_yaml(options("{model: ldllc, candidates: [{lambda1: 1, lambda2: 0.1}], criterion: chebyshev}"));
+  auto o = InnerCvOptions::from_yaml(
+      options("{model: ldllc, candidates: [{lambda1: 1, lambda2: 0.1}], criterion: chebyshev}"));
   EXPECT_EQ(o.folds(), 5);
   EXPECT_EQ(o.criterion(), InnerCvCriterion::kChebyshev);
   EXPECT_EQ(o.candidate_options(0)["lambda2"].as<double>(), 0.1);
@@ -410,9 +413,10 @@ std::vector<double> knn_inner_losses(const data::MultimodalDataset& train, const
     for (size_t c = 0; c < ks.size(); ++c) {
       AaKnn knn(train.schema(), AaKnnOptions().k(ks[c]));
       knn.fit(inner_train, {}, {});
-      sums[c] += metrics::distribution_metric_per_sample("kl", knn.predict(inner_validation), inner_validation.targets())
-                     .sum()
-                     .item<double>();
+      sums[c] +=
+          metrics::distribution_metric_per_sample("kl", knn.predict(inner_validation), inner_validation.targets())
+              .sum()
+              .item<double>();
     }
   }
   for (auto& s : sums) s /= static_cast<double>(train.size());
@@ -508,7 +512,8 @@ TEST(InnerCv, RecordsTheSelectionAndRoundTripsThroughFiles) {
   EXPECT_EQ(dynamic_cast<InnerCvEstimator&>(*fresh).chosen(), 0);
   EXPECT_TRUE(torch::equal(fresh->predict(test), before));
   // A file written for another candidate list, or another model's file, is refused by name.
-  auto three = entry.build(train.schema(), options("{model: sa_bfgs, candidates: [{lambda: 1}, {lambda: 2}, {lambda: 3}]}"));
+  auto three =
+      entry.build(train.schema(), options("{model: sa_bfgs, candidates: [{lambda: 1}, {lambda: 2}, {lambda: 3}]}"));
   EXPECT_THROW(three->load(path), DataError);
   SaBfgs other(train.schema(), SaBfgsOptions());
   other.fit(train, {}, {});

@@ -20,8 +20,7 @@ DatasetSchema text_audio_schema() {
 }
 
 YAML::Node small_options() {
-  return YAML::Load(
-      "{d_model: 16, embedding_dim: 8, heads: 2, vocab_size: 50, dropout: 0.0}");
+  return YAML::Load("{d_model: 16, embedding_dim: 8, heads: 2, vocab_size: 50, dropout: 0.0}");
 }
 
 // Token ids [B, kLen] with a different number of pads per row (row 0 fully padded: empty text).
@@ -77,18 +76,12 @@ TEST(Lsgmer, ShapesAndGradientsTextAndAudio) {
     ASSERT_TRUE(p.value().grad().defined()) << p.key() << " has no gradient";
     EXPECT_TRUE(torch::isfinite(p.value().grad()).all().item<bool>()) << p.key();
   }
-  for (const char* name :
-       {"label_embeddings", "text_encoder.embedding.weight", "audio_encoder.input_proj.weight",
-        "text_attention.q_proj.weight", "classifier.weight"}) {
+  for (const char* name : {"label_embeddings", "text_encoder.embedding.weight", "audio_encoder.input_proj.weight",
+                           "text_attention.q_proj.weight", "classifier.weight"}) {
     EXPECT_GT(model->named_parameters()[name].grad().abs().sum().item<double>(), 0.0) << name;
   }
   // Padding embedding (id 0) receives no gradient.
-  EXPECT_EQ(model->named_parameters()["text_encoder.embedding.weight"]
-                .grad()[0]
-                .abs()
-                .sum()
-                .item<double>(),
-            0.0);
+  EXPECT_EQ(model->named_parameters()["text_encoder.embedding.weight"].grad()[0].abs().sum().item<double>(), 0.0);
 }
 
 TEST(Lsgmer, TextOnlyWorksWithoutAudioModality) {
@@ -99,8 +92,7 @@ TEST(Lsgmer, TextOnlyWorksWithoutAudioModality) {
   EXPECT_EQ(model->named_parameters().find("audio_encoder.input_proj.weight"), nullptr);
   // "both" needs audio: the error says so.
   EXPECT_NE(option_error(schema, "{modalities: both}").find("role audio"), std::string::npos);
-  EXPECT_NE(option_error(schema, "{modalities: audio}").find("the dataset has: text (text)"),
-            std::string::npos);
+  EXPECT_NE(option_error(schema, "{modalities: audio}").find("the dataset has: text (text)"), std::string::npos);
 }
 
 TEST(Lsgmer, AblationsTextOnlyAudioOnlyNoLseNoApc) {
@@ -129,8 +121,7 @@ TEST(Lsgmer, AblationsTextOnlyAudioOnlyNoLseNoApc) {
   DatasetSchema frames{{{"audio", ModalityRole::kAudio, {7, kAudioDim}}}, {"a", "b", "c", "d"}};
   auto seq = build(frames, small_options());
   EXPECT_TRUE(seq->options().audio_sequence());
-  EXPECT_EQ(seq->forward({torch::randn({2, 7, kAudioDim})}).log_probs.sizes(),
-            (std::vector<int64_t>{2, kClasses}));
+  EXPECT_EQ(seq->forward({torch::randn({2, 7, kAudioDim})}).log_probs.sizes(), (std::vector<int64_t>{2, kClasses}));
 }
 
 TEST(Lsgmer, PrecomputedTextFeatures) {
@@ -139,8 +130,7 @@ TEST(Lsgmer, PrecomputedTextFeatures) {
   options["text_input"] = "features";
   auto model = build(schema, options);
   EXPECT_EQ(model->options().text_feature_dim(), 24);
-  EXPECT_EQ(model->forward({torch::randn({3, 24})}).log_probs.sizes(),
-            (std::vector<int64_t>{3, 3}));
+  EXPECT_EQ(model->forward({torch::randn({3, 24})}).log_probs.sizes(), (std::vector<int64_t>{3, 3}));
 }
 
 TEST(Lsgmer, EvalIsDeterministic) {
@@ -150,13 +140,11 @@ TEST(Lsgmer, EvalIsDeterministic) {
   model->eval();
   torch::NoGradGuard no_grad;
   auto batch = make_batch(3);
-  EXPECT_TRUE(
-      torch::equal(model->forward(batch.inputs).log_probs, model->forward(batch.inputs).log_probs));
+  EXPECT_TRUE(torch::equal(model->forward(batch.inputs).log_probs, model->forward(batch.inputs).log_probs));
   EXPECT_EQ(model->forward(batch.inputs).log_probs.sizes(), (std::vector<int64_t>{3, kClasses}));
   // In training mode dropout 0.5 does change the output: eval() is what makes the passes agree.
   model->train();
-  EXPECT_FALSE(
-      torch::equal(model->forward(batch.inputs).log_probs, model->forward(batch.inputs).log_probs));
+  EXPECT_FALSE(torch::equal(model->forward(batch.inputs).log_probs, model->forward(batch.inputs).log_probs));
 }
 
 TEST(Lsgmer, TrailingPaddingColumnsDoNotChangeTheOutput) {
@@ -189,8 +177,7 @@ TEST(LsgmerLoss, JsDivergenceHandComputed) {
   auto a = torch::tensor({{1.0, 1e-30}}).log(), b = torch::tensor({{1e-30, 1.0}}).log();
   EXPECT_NEAR(js_divergence(a, b).item<double>(), std::log(2.0), 1e-6);
   // Symmetric and averaged over the batch.
-  auto x = torch::log_softmax(torch::randn({6, 5}), 1),
-       y = torch::log_softmax(torch::randn({6, 5}), 1);
+  auto x = torch::log_softmax(torch::randn({6, 5}), 1), y = torch::log_softmax(torch::randn({6, 5}), 1);
   EXPECT_NEAR(js_divergence(x, y).item<double>(), js_divergence(y, x).item<double>(), 1e-6);
 }
 
@@ -204,8 +191,7 @@ TEST(LsgmerLoss, ApcIsZeroWhenPredictionEqualsSimilarityDistribution) {
     return (features[i] * labels[j]).sum().item<double>() /
            (features[i].norm().item<double>() * labels[j].norm().item<double>());
   };
-  EXPECT_NEAR((log_q[0][1] - log_q[0][0]).item<double>(), (cosine(0, 1) - cosine(0, 0)) / 0.5,
-              1e-5);
+  EXPECT_NEAR((log_q[0][1] - log_q[0][0]).item<double>(), (cosine(0, 1) - cosine(0, 0)) / 0.5, 1e-5);
   EXPECT_NEAR(log_q.exp().sum(1).sub(1).abs().max().item<double>(), 0.0, 1e-6);
 
   // Through the model: with log_probs replaced by the similarity distribution, APC = 0.
@@ -229,11 +215,9 @@ TEST(LsgmerEma, HandComputedUpdate) {
   // L_0 = 0.25 [2, 4] = [0.5, 1];  L_1 = 0.75 [1, 1] + 0.25 [10/3, 4/3] = [19/12, 13/12].
   auto soft = torch::tensor({{0.5, 0.5, 0.0}, {0.0, 1.0, 0.0}});
   expected = torch::tensor({{0.5, 1.0}, {19.0 / 12, 13.0 / 12}, {2.0, 2.0}});
-  EXPECT_TRUE(
-      torch::allclose(ema_label_update(labels, features, soft, 0.75), expected, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(ema_label_update(labels, features, soft, 0.75), expected, 1e-6, 1e-6));
   // a = 0: the embeddings become the prototypes.
-  EXPECT_TRUE(
-      torch::allclose(ema_label_update(labels, features, hard, 0.0)[0], torch::tensor({3.0, 2.0})));
+  EXPECT_TRUE(torch::allclose(ema_label_update(labels, features, hard, 0.0)[0], torch::tensor({3.0, 2.0})));
 }
 
 TEST(LsgmerEma, AfterStepAppliesTheUpdate) {
@@ -262,35 +246,22 @@ TEST(LsgmerAttention, MaskedKeysGetNoWeightAndAllPadRowsAreUniform) {
   auto out = attention(q, k, k, mask);
   EXPECT_EQ(out.sizes(), (std::vector<int64_t>{2, 3, 4}));
   const auto& w = attention->last_weights();  // [B, H, Lq, Lk]
-  EXPECT_EQ(w.index({0, torch::indexing::Slice(), torch::indexing::Slice(), 2})
-                .abs()
-                .max()
-                .item<double>(),
-            0.0);
-  EXPECT_EQ(w.index({0, torch::indexing::Slice(), torch::indexing::Slice(), 4})
-                .abs()
-                .max()
-                .item<double>(),
-            0.0);
+  EXPECT_EQ(w.index({0, torch::indexing::Slice(), torch::indexing::Slice(), 2}).abs().max().item<double>(), 0.0);
+  EXPECT_EQ(w.index({0, torch::indexing::Slice(), torch::indexing::Slice(), 4}).abs().max().item<double>(), 0.0);
   EXPECT_TRUE(torch::allclose(w[1], torch::full_like(w[1], 0.2)));
   EXPECT_TRUE(torch::allclose(w.sum(-1), torch::ones({2, 2, 3})));
 }
 
 TEST(LsgmerOptions, ValidatedBeforeBuilding) {
   const auto schema = text_audio_schema();
-  EXPECT_NE(option_error(schema, "{hiden_dim: 8}")
-                .find("option 'model.options.hiden_dim': unknown option; known: "),
+  EXPECT_NE(option_error(schema, "{hiden_dim: 8}").find("option 'model.options.hiden_dim': unknown option; known: "),
             std::string::npos)
       << option_error(schema, "{hiden_dim: 8}");
-  EXPECT_EQ(option_error(schema, "{ema_decay: 1.0}"),
-            "option 'model.options.ema_decay': must be in [0, 1)");
+  EXPECT_EQ(option_error(schema, "{ema_decay: 1.0}"), "option 'model.options.ema_decay': must be in [0, 1)");
   EXPECT_NE(option_error(schema, "{ema_decay: -0.1}").find("ema_decay"), std::string::npos);
-  EXPECT_NE(option_error(schema, "{d_model: abc}").find("model.options.d_model"),
-            std::string::npos);
-  EXPECT_NE(option_error(schema, "{d_model: 18, heads: 4}").find("must divide d_model"),
-            std::string::npos);
-  EXPECT_NE(option_error(schema, "{apc_temperature: 0}").find("apc_temperature"),
-            std::string::npos);
+  EXPECT_NE(option_error(schema, "{d_model: abc}").find("model.options.d_model"), std::string::npos);
+  EXPECT_NE(option_error(schema, "{d_model: 18, heads: 4}").find("must divide d_model"), std::string::npos);
+  EXPECT_NE(option_error(schema, "{apc_temperature: 0}").find("apc_temperature"), std::string::npos);
   EXPECT_NE(option_error(schema, "{text_input: chars}").find("text_input"), std::string::npos);
   EXPECT_NE(option_error(schema, "[1, 2]").find("model.options"), std::string::npos);
   // Without a dataset (the registry's validate_options).
@@ -303,10 +274,10 @@ TEST(LsgmerOptions, ValidatedBeforeBuilding) {
 TEST(Lsgmer, PrepareRejectsTokenIdsBeyondVocabulary) {
   DatasetSchema schema{{{"text", ModalityRole::kText, {3}}}, {"a", "b"}};
   auto model = build(schema, small_options());  // vocab_size 50
-  data::MultimodalDataset train(
-      {{"text", ModalityRole::kText, {3}}}, {torch::tensor({{3, 4, 0}, {60, 5, 0}}, torch::kLong)},
-      torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}}), torch::zeros({2}, torch::kLong),
-      torch::arange(2, torch::kLong), {"a", "b"}, "unit test");
+  data::MultimodalDataset train({{"text", ModalityRole::kText, {3}}},
+                                {torch::tensor({{3, 4, 0}, {60, 5, 0}}, torch::kLong)},
+                                torch::tensor({{1.0f, 0.0f}, {0.0f, 1.0f}}), torch::zeros({2}, torch::kLong),
+                                torch::arange(2, torch::kLong), {"a", "b"}, "unit test");
   try {
     model->prepare(train);
     FAIL() << "expected OptionError";
@@ -320,8 +291,7 @@ TEST(Lsgmer, FewStepsReduceTheLossOnASeparableToyProblem) {
   auto model = build(text_audio_schema(), small_options());
   auto batch = make_batch(16);
   // Make audio informative: class c shifts feature c.
-  batch.inputs[1] = torch::randn({16, kAudioDim}) * 0.1 +
-                    torch::one_hot(batch.labels, kAudioDim).to(torch::kFloat) * 3;
+  batch.inputs[1] = torch::randn({16, kAudioDim}) * 0.1 + torch::one_hot(batch.labels, kAudioDim).to(torch::kFloat) * 3;
   torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-2));
   double first = 0, last = 0;
   for (int step = 0; step < 30; ++step) {

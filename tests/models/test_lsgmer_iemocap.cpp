@@ -41,8 +41,8 @@ fs::path write_iemocap_like(const fs::path& dir, std::map<std::string, int>& row
     for (int d = 0; d < 2; ++d) {
       for (int u = 0; u < 6; ++u) {
         const int c = (u + d + s) % 4;
-        csv << session << "," << session << "F_impro0" << d << "," << session << "F_impro0" << d
-            << "_F00" << u << "," << classes[c];
+        csv << session << "," << session << "F_impro0" << d << "," << session << "F_impro0" << d << "_F00" << u << ","
+            << classes[c];
         for (int k = 0; k < 6; ++k) csv << "," << (k == c ? 2.0 : 0.0) + noise(gen);
         for (int k = 0; k < 4; ++k) csv << "," << (k == c ? 1.5 : 0.0) + noise(gen);
         csv << "\n";
@@ -64,8 +64,7 @@ TEST(LsgmerIemocap, LeaveOneSessionOutFromTheShippedConfig) {
   if (!fs::exists(config_path())) {
     GTEST_SKIP() << config_path() << " not found (run from the source tree or through ctest)";
   }
-  const auto dir =
-      fs::temp_directory_path() / ("emofuse_iemocap_" + std::to_string(::getpid()));
+  const auto dir = fs::temp_directory_path() / ("emofuse_iemocap_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   std::map<std::string, int> rows_per_session;
   const auto dataset_yaml = write_iemocap_like(dir, rows_per_session);
@@ -97,8 +96,8 @@ TEST(LsgmerIemocap, LeaveOneSessionOutFromTheShippedConfig) {
     const std::string session = "Ses0" + std::to_string(f + 1);
     EXPECT_NE(fold.name.find(session), std::string::npos) << fold.name;
     EXPECT_EQ(fold.test_size, rows_per_session[session]) << fold.name;  // the whole session
-    EXPECT_EQ(fold.validation_size, 12) << fold.name;  // one training session of 12 utterances
-    EXPECT_EQ(fold.train_size, 36) << fold.name;       // the other three
+    EXPECT_EQ(fold.validation_size, 12) << fold.name;                   // one training session of 12 utterances
+    EXPECT_EQ(fold.train_size, 36) << fold.name;                        // the other three
     EXPECT_TRUE(fold.metrics.count("weighted_f1")) << fold.name;
     tested += fold.test_size;
   }

@@ -31,13 +31,26 @@ std::string split_csv(int offset) {
   const std::string d0 = std::to_string(offset), d1 = std::to_string(offset + 1);
   return "Sr No.,Utterance,Speaker,Emotion,Sentiment,Dialogue_ID,Utterance_ID,Season,Episode,"
          "StartTime,EndTime\n"
-         "1,\"Oh, my God!\",Monica,surprise,positive," + d0 + ",0,1,1,a,b\n"
-         "2,I am so happy for you,Rachel,joy,positive," + d0 + ",1,1,1,a,b\n"
-         "3,He said no and left.,Ross,sadness,negative," + d0 + ",2,1,1,a,b\n"
-         "4,What are you doing here?,Joey,anger,negative," + d1 + ",0,1,1,a,b\n"
-         "5,Fine.,Chandler,neutral,neutral," + d1 + ",1,1,1,a,b\n"
-         "6,Ew. That is gross.,Phoebe,disgust,negative," + d1 + ",2,1,1,a,b\n"
-         "7,There is a spider!,Monica,fear,negative," + d1 + ",3,1,1,a,b\n";
+         "1,\"Oh, my God!\",Monica,surprise,positive," +
+         d0 +
+         ",0,1,1,a,b\n"
+         "2,I am so happy for you,Rachel,joy,positive," +
+         d0 +
+         ",1,1,1,a,b\n"
+         "3,He said no and left.,Ross,sadness,negative," +
+         d0 +
+         ",2,1,1,a,b\n"
+         "4,What are you doing here?,Joey,anger,negative," +
+         d1 +
+         ",0,1,1,a,b\n"
+         "5,Fine.,Chandler,neutral,neutral," +
+         d1 +
+         ",1,1,1,a,b\n"
+         "6,Ew. That is gross.,Phoebe,disgust,negative," +
+         d1 +
+         ",2,1,1,a,b\n"
+         "7,There is a spider!,Monica,fear,negative," +
+         d1 + ",3,1,1,a,b\n";
 }
 
 struct TinyRun {
@@ -49,8 +62,7 @@ struct TinyRun {
 // `audio` also an audio modality (precomputed [7, 2] .pt tensors).
 TinyRun train_tiny(const std::string& name, bool features = false, bool audio = false) {
   TinyRun t;
-  t.dir = fs::temp_directory_path() /
-          ("emofuse_lsgmer_predict_" + name + "_" + std::to_string(::getpid()));
+  t.dir = fs::temp_directory_path() / ("emofuse_lsgmer_predict_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(t.dir);
   t.corpus = t.dir / "meld";
   write_file(t.corpus / "train_sent_emo.csv", split_csv(0));
@@ -73,7 +85,9 @@ TinyRun train_tiny(const std::string& name, bool features = false, bool audio = 
       "data: {format: meld, vocab_size: 40, max_tokens: 16, context_window: 1}\n"
       "protocol: {name: fixed}\n"
       "model: {name: lsgmer, options: {d_model: 8, embedding_dim: 8, heads: 2, "
-      "vocab_size: 40, dropout: 0.0, text_input: " + text_input + "}}\n"
+      "vocab_size: 40, dropout: 0.0, text_input: " +
+      text_input +
+      "}}\n"
       "training: {epochs: 2, batch_size: 4, progress: false, monitor: loss}\n");
   root["data"]["path"] = t.corpus.string();
   if (features) root["data"]["text_features"] = (t.dir / "feats").string();
@@ -112,8 +126,7 @@ TEST(LsgmerPredictText, MatchesTheTrainingPipelineOnTheSameDialogue) {
   ASSERT_EQ(p.lines.size(), 4u);
   EXPECT_EQ(p.lines[0], "What are you doing here?");  // the '\r' of CRLF is not kept
   ASSERT_EQ(p.probabilities.sizes(), (std::vector<int64_t>{4, 7}));
-  EXPECT_TRUE(torch::allclose(p.probabilities.sum(1), torch::ones({4}, torch::kDouble).to(
-                                                          p.probabilities.dtype()),
+  EXPECT_TRUE(torch::allclose(p.probabilities.sum(1), torch::ones({4}, torch::kDouble).to(p.probabilities.dtype()),
                               1e-5, 1e-5));
 
   // Expected: the bundle's predictions for the same test rows as load_meld builds them (the
@@ -128,7 +141,8 @@ TEST(LsgmerPredictText, MatchesTheTrainingPipelineOnTheSameDialogue) {
   auto test_rows = data::load_meld(meld).subset(torch::arange(17, 21, torch::kLong));
   auto expected = bundle.estimator->predict(bundle.standardizer.apply(test_rows));
   EXPECT_TRUE(torch::allclose(p.probabilities, expected.to(p.probabilities.dtype()), 1e-6, 1e-6))
-      << p.probabilities << "\nvs\n" << expected;
+      << p.probabilities << "\nvs\n"
+      << expected;
 
   // Without context the first line is unchanged (it has no predecessor) and the CSV has one row
   // per line with the argmax label.
@@ -154,13 +168,11 @@ TEST(LsgmerPredictText, ClearErrors) {
   EXPECT_EQ(error_of(t.bundle.string(), (t.dir / "missing.txt").string()),
             (t.dir / "missing.txt").string() + ": file not found");
   write_file(text, "");
-  EXPECT_NE(error_of(t.bundle.string(), text.string()).find(text.string() + ": no utterances"),
-            std::string::npos);
+  EXPECT_NE(error_of(t.bundle.string(), text.string()).find(text.string() + ": no utterances"), std::string::npos);
   write_file(text, "\n  \n");
   EXPECT_NE(error_of(t.bundle.string(), text.string()).find("no utterances"), std::string::npos);
   write_file(text, "hello\n");
-  EXPECT_NE(error_of((t.dir / "nowhere").string(), text.string()).find("not a model bundle"),
-            std::string::npos);
+  EXPECT_NE(error_of((t.dir / "nowhere").string(), text.string()).find("not a model bundle"), std::string::npos);
 
   // A bundle without its tokenizer.
   const auto copy = t.dir / "copy";

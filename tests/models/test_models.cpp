@@ -9,11 +9,11 @@
 #include "models/baselines/baselines.h"
 #include "models/helo/helo.h"
 #include "models/registry.h"
+#include "models/trainer.h"
 #include "nn/layers.h"
 #include "ot/costs.h"
 #include "ot/gromov_wasserstein.h"
 #include "test_util.h"
-#include "models/trainer.h"
 
 using namespace emofuse;
 using namespace emofuse::models;
@@ -81,8 +81,8 @@ TEST(Baselines, ShapesAndNormalisedOutputs) {
 TEST(Registry, KnowsModelsAndRejectsUnknownOptions) {
   // Every registered model, in registration order (the prior floor first): each one is found by
   // its name, and the error for an unknown name lists them all.
-  const std::vector<std::string> expected{"prior",  "mlp_early", "late_fusion", "helo",  "lsgmer", "aa_knn",
-                                          "pt_bayes", "sa_bfgs", "ldllc",       "inner_cv"};
+  const std::vector<std::string> expected{"prior",  "mlp_early", "late_fusion", "helo",  "lsgmer",
+                                          "aa_knn", "pt_bayes",  "sa_bfgs",     "ldllc", "inner_cv"};
   std::vector<std::string> names;
   for (const auto& entry : model_registry()) names.push_back(entry.name);
   EXPECT_EQ(names, expected);
@@ -100,25 +100,25 @@ TEST(Registry, KnowsModelsAndRejectsUnknownOptions) {
 
 // ------------------------------------------------------------------------------------------ HeLo
 TEST(Helo, ShapesGradientsAndExtras) {
-  for (const char* extra : {"{}", "{encoder_hidden: 0, norm_first: false, token_rank: 0}",
-                            "{encoder_hidden: 16, norm_first: true}", "{token_rank: 0}",
-                            "{channel_tokens: false, anchor_tokens: 18}", "{readout: mlp, label_heads: 1}"}) {
-  SCOPED_TRACE(extra);
-  torch::manual_seed(0);
-  HeloModel model(dmer_schema(), small_helo(extra));
-  auto out = model.forward(dmer_inputs(4));
-  ASSERT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{4, 10}));
-  EXPECT_TRUE(torch::allclose(out.log_probs.exp().sum(1), torch::ones({4}), 1e-5, 1e-5));
-  EXPECT_EQ(out.extras.at("ot_plan").sizes(), (std::vector<int64_t>{4, 36, 36}));  // 2 x 18 tokens
-  EXPECT_EQ(out.extras.at("label_similarity").sizes(), (std::vector<int64_t>{10, 10}));
-  // The plan's marginals are uniform (1/36), to the solver's accuracy.
-  EXPECT_LT((out.extras.at("ot_plan").sum(2) - 1.0 / 36).abs().max().item<double>(), 5e-3);
-  auto loss = model.loss(out, batch_of(dmer_inputs(4), 10)).total;
-  loss.backward();
-  for (const auto& p : model.named_parameters()) {
-    ASSERT_TRUE(p.value().grad().defined()) << p.key();
-    EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key() << " receives no gradient";
-  }
+  for (const char* extra :
+       {"{}", "{encoder_hidden: 0, norm_first: false, token_rank: 0}", "{encoder_hidden: 16, norm_first: true}",
+        "{token_rank: 0}", "{channel_tokens: false, anchor_tokens: 18}", "{readout: mlp, label_heads: 1}"}) {
+    SCOPED_TRACE(extra);
+    torch::manual_seed(0);
+    HeloModel model(dmer_schema(), small_helo(extra));
+    auto out = model.forward(dmer_inputs(4));
+    ASSERT_EQ(out.log_probs.sizes(), (std::vector<int64_t>{4, 10}));
+    EXPECT_TRUE(torch::allclose(out.log_probs.exp().sum(1), torch::ones({4}), 1e-5, 1e-5));
+    EXPECT_EQ(out.extras.at("ot_plan").sizes(), (std::vector<int64_t>{4, 36, 36}));  // 2 x 18 tokens
+    EXPECT_EQ(out.extras.at("label_similarity").sizes(), (std::vector<int64_t>{10, 10}));
+    // The plan's marginals are uniform (1/36), to the solver's accuracy.
+    EXPECT_LT((out.extras.at("ot_plan").sum(2) - 1.0 / 36).abs().max().item<double>(), 5e-3);
+    auto loss = model.loss(out, batch_of(dmer_inputs(4), 10)).total;
+    loss.backward();
+    for (const auto& p : model.named_parameters()) {
+      ASSERT_TRUE(p.value().grad().defined()) << p.key();
+      EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0.0) << p.key() << " receives no gradient";
+    }
   }
 }
 
@@ -142,19 +142,19 @@ TEST(Helo, EveryAblationSwitchRuns) {
   const auto [default_out, default_loss] = run("{}");
   const std::set<std::string> loss_only{"{correlation: batch}", "{lambda_ot: 0.5}"};
   int switches = 0;
-  for (const char* extra : {"{fusion: concat}", "{ot: none}", "{ot: sinkhorn}", "{ot_align: plan_multiply}",
-                            "{label_attention: false}", "{correlation: batch}", "{lambda_ot: 0.5}",
-                            "{behavioural_rank: 0}", "{encoder_layers: 0}", "{encoder_hidden: 0}",
-                            "{encoder_hidden: 8, behavioural_rank: 0}", "{norm_first: false}",
-                            "{label_attention: false, readout: mlp}", "{attention_dropout: 0.5}",
-                            "{dropkey_everywhere: true}"}) {
+  for (const char* extra :
+       {"{fusion: concat}", "{ot: none}", "{ot: sinkhorn}", "{ot_align: plan_multiply}", "{label_attention: false}",
+        "{correlation: batch}", "{lambda_ot: 0.5}", "{behavioural_rank: 0}", "{encoder_layers: 0}",
+        "{encoder_hidden: 0}", "{encoder_hidden: 8, behavioural_rank: 0}", "{norm_first: false}",
+        "{label_attention: false, readout: mlp}", "{attention_dropout: 0.5}", "{dropkey_everywhere: true}"}) {
     const auto [out, loss] = run(extra);
     ++switches;
     if (loss_only.count(extra)) {
       EXPECT_TRUE(torch::allclose(out, default_out, 1e-5, 1e-5)) << extra << " changes the predictions";
       EXPECT_GT(std::abs(loss - default_loss), 1e-6) << extra << " leaves the loss as it was";
     } else {
-      EXPECT_GT((out - default_out).abs().max().item<double>(), 1e-6) << extra << " leaves the predictions as they were";
+      EXPECT_GT((out - default_out).abs().max().item<double>(), 1e-6)
+          << extra << " leaves the predictions as they were";
     }
   }
   EXPECT_EQ(switches, 15);

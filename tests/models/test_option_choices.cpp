@@ -218,8 +218,8 @@ TEST(OptionChoices, RenamedLsgmerKeysSayTheNewName) {
 // ------------------------------------------------------- names of an open set: checked where used
 
 TEST(OptionChoices, HeloAnchorListsThePhysiologicalModalities) {
-  const auto message = error_message<OptionError>(
-      [] { HeloModel(small_schema(), HeloOptions().d_model(16).heads(2).anchor("video")); });
+  const auto message =
+      error_message<OptionError>([] { HeloModel(small_schema(), HeloOptions().d_model(16).heads(2).anchor("video")); });
   EXPECT_NE(message.find("model.options.anchor"), std::string::npos) << message;
   EXPECT_NE(message.find("expected one of eeg, gsr"), std::string::npos) << message;
 }

@@ -8,10 +8,10 @@
 
 #include "core/error.h"
 #include "core/options.h"
+#include "models/trainer.h"
 #include "test_util.h"
 #include "tiny_experiment.h"
 #include "train/config.h"
-#include "models/trainer.h"
 
 using namespace emofuse;
 using namespace emofuse::train;

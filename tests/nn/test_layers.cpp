@@ -17,8 +17,10 @@ TEST(Attention, OneHotScoresSelectTheMatchingValue) {
   torch::NoGradGuard no_grad;
   for (auto& p : attention->named_parameters()) {
     // in_proj.weight is [3E, E] (q, k, v blocks), out_proj.weight [E, E]: identity blocks.
-    if (p.key().find("weight") != std::string::npos) p.value().copy_(torch::eye(4).repeat({p.value().size(0) / 4, 1}));
-    else p.value().zero_();
+    if (p.key().find("weight") != std::string::npos)
+      p.value().copy_(torch::eye(4).repeat({p.value().size(0) / 4, 1}));
+    else
+      p.value().zero_();
   }
   auto q = torch::zeros({1, 2, 4});
   auto kv = torch::randn({1, 3, 4});
@@ -83,8 +85,9 @@ TEST(Attention, RejectsWrongShapes) {
               HasSubstr("attention key: expected shape [2, *, 8], got [3, 5, 8]"));
   EXPECT_THAT(testutil::error_message<c10::Error>([] { nn::MultiheadAttention(nn::AttentionOptions(8, 3)); }),
               HasSubstr("embed_dim 8 must be a positive multiple of num_heads 3"));
-  EXPECT_THAT(testutil::error_message<c10::Error>([] { nn::MultiheadAttention(nn::AttentionOptions(8, 2).dropkey(1.0)); }),
-              HasSubstr("dropkey must be in [0, 1)"));
+  EXPECT_THAT(
+      testutil::error_message<c10::Error>([] { nn::MultiheadAttention(nn::AttentionOptions(8, 2).dropkey(1.0)); }),
+      HasSubstr("dropkey must be in [0, 1)"));
 }
 
 // Scores are Q K^T / sqrt(Dh): with identity projections, E = Dh = 2 (one head), a query
@@ -94,8 +97,10 @@ TEST(Attention, ScoresAreScaledBySqrtOfTheHeadWidth) {
   nn::MultiheadAttention attention(nn::AttentionOptions(2, 1));
   torch::NoGradGuard no_grad;
   for (auto& p : attention->named_parameters()) {
-    if (p.key().find("weight") != std::string::npos) p.value().copy_(torch::eye(2).repeat({p.value().size(0) / 2, 1}));
-    else p.value().zero_();
+    if (p.key().find("weight") != std::string::npos)
+      p.value().copy_(torch::eye(2).repeat({p.value().size(0) / 2, 1}));
+    else
+      p.value().zero_();
   }
   auto q = torch::tensor({std::log(3.0) * std::sqrt(2.0), 0.0}, torch::kFloat).view({1, 1, 2});
   auto kv = torch::tensor({1.0, 0.0, 0.0, 0.0}, torch::kFloat).view({1, 2, 2});
@@ -125,7 +130,9 @@ TEST(Attention, EqualScoresAverageTheValues) {
 
 TEST(Transformer, RejectsWrongWidth) {
   nn::TransformerLayer layer(nn::TransformerLayerOptions(8, 2));
-  EXPECT_THAT(testutil::error_message<c10::Error>([&] { layer(torch::randn({2, 5, 6})); }),
+  EXPECT_THAT(testutil::error_message<c10::Error>([&] {
+                layer(torch::randn({2, 5, 6}));
+              }),
               HasSubstr("transformer input: expected shape [*, *, 8], got [2, 5, 6]"));
 }
 
@@ -163,7 +170,9 @@ TEST(Mlp, ShapesAndParameterCount) {
   EXPECT_EQ(total, 149);
   EXPECT_EQ(mlp->named_parameters()["layers.6.weight"].sizes(), (std::vector<int64_t>{5, 8}));
   EXPECT_EQ(mlp(torch::randn({4, 3})).sizes(), (std::vector<int64_t>{4, 5}));
-  EXPECT_THAT(testutil::error_message<c10::Error>([&] { mlp(torch::randn({4, 2})); }),
+  EXPECT_THAT(testutil::error_message<c10::Error>([&] {
+                mlp(torch::randn({4, 2}));
+              }),
               HasSubstr("Mlp input: expected shape [*, 3], got [4, 2]"));
   EXPECT_THAT(testutil::error_message<c10::Error>([] { nn::Mlp(nn::MlpOptions(0, 5)); }),
               HasSubstr("Mlp: feature sizes must be > 0"));
@@ -185,9 +194,13 @@ TEST(Mlp, DropoutOnlyInTraining) {
 TEST(CheckShape, RankAndTrailingSizes) {
   EXPECT_NO_THROW(nn::check_shape(torch::zeros({2, 3}), {-1, 3}, "x"));
   EXPECT_NO_THROW(nn::check_shape(torch::zeros({2, 3}), {2, -1}, "x"));
-  EXPECT_THAT(testutil::error_message<c10::Error>([] { nn::check_shape(torch::zeros({2, 3}), {-1, 4}, "x"); }),
+  EXPECT_THAT(testutil::error_message<c10::Error>([] {
+                nn::check_shape(torch::zeros({2, 3}), {-1, 4}, "x");
+              }),
               HasSubstr("x: expected shape [*, 4], got [2, 3]"));
-  EXPECT_THAT(testutil::error_message<c10::Error>([] { nn::check_shape(torch::zeros({2, 3}), {-1, -1, 3}, "x"); }),
+  EXPECT_THAT(testutil::error_message<c10::Error>([] {
+                nn::check_shape(torch::zeros({2, 3}), {-1, -1, 3}, "x");
+              }),
               HasSubstr("x: expected shape [*, *, 3], got [2, 3]"));
   EXPECT_THAT(testutil::error_message<c10::Error>([] { nn::check_shape(torch::Tensor(), {2}, "x"); }),
               HasSubstr("x: expected shape [2], got []"));

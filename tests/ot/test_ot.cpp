@@ -62,8 +62,8 @@ torch::Tensor permutation_plan(const std::vector<int64_t>& perm, torch::Dtype dt
 
 // Central finite differences of a scalar function of x (double): d f / d x_k ~
 // (f(x + h e_k) - f(x - h e_k)) / 2h, error O(h^2) plus rounding O(eps_mach / h).
-torch::Tensor finite_difference_gradient(const std::function<double(const torch::Tensor&)>& fn,
-                                         const torch::Tensor& x, double h) {
+torch::Tensor finite_difference_gradient(const std::function<double(const torch::Tensor&)>& fn, const torch::Tensor& x,
+                                         double h) {
   torch::NoGradGuard no_grad;
   torch::Tensor grad = torch::zeros_like(x);
   torch::Tensor flat_x = x.clone().reshape(-1);
@@ -81,8 +81,7 @@ torch::Tensor finite_difference_gradient(const std::function<double(const torch:
 }
 
 // Both marginals of `plan` [B, n, m] match a, b to `tol` in max norm.
-void expect_marginals(const torch::Tensor& plan, const torch::Tensor& a, const torch::Tensor& b,
-                      double tol) {
+void expect_marginals(const torch::Tensor& plan, const torch::Tensor& a, const torch::Tensor& b, double tol) {
   EXPECT_LT((plan.sum(2) - a).abs().max().item<double>(), tol);
   EXPECT_LT((plan.sum(1) - b).abs().max().item<double>(), tol);
 }
@@ -95,8 +94,7 @@ TEST(OtSinkhornLog, MeetsMarginals) {
   const torch::Tensor cost = torch::rand({3, 5, 7});
   const torch::Tensor a = random_marginal(3, 5, torch::kFloat);
   const torch::Tensor b = random_marginal(3, 7, torch::kFloat);
-  const auto result =
-      sinkhorn_log(cost, a, b, SinkhornOptions().epsilon(0.05).iterations(1000).tolerance(1e-6));
+  const auto result = sinkhorn_log(cost, a, b, SinkhornOptions().epsilon(0.05).iterations(1000).tolerance(1e-6));
   // The brief's requirement: marginals within 1e-4 (the solver stops at L1 error 1e-6).
   expect_marginals(result.plan, a, b, 1e-4);
   EXPECT_LT(result.marginal_error, 1e-4);
@@ -125,8 +123,7 @@ TEST(OtGromovWasserstein, MeetsMarginals) {
   const torch::Tensor b = uniform_marginal(2, 6, x.options());
   for (const auto solver : {GwInnerSolver::kIpot, GwInnerSolver::kSinkhorn}) {
     const auto result = entropic_gromov_wasserstein(
-        c1, c2, a, b,
-        GromovWassersteinOptions().inner_solver(solver).inner_iterations(200).regularization(0.5));
+        c1, c2, a, b, GromovWassersteinOptions().inner_solver(solver).inner_iterations(200).regularization(0.5));
     expect_marginals(result.plan, a, b, 1e-4);  // the brief's requirement
   }
 }
@@ -140,8 +137,7 @@ TEST(OtSinkhornLog, IdenticalPointCloudsGiveDiagonalPlan) {
   const torch::Tensor x = torch::randn({2, 5, 3});
   const torch::Tensor cost = squared_euclidean_cost(x, x);
   const auto [a, b] = uniform_marginals(cost);
-  const auto result =
-      sinkhorn_log(cost, a, b, SinkhornOptions().epsilon(1e-3).iterations(2000).tolerance(1e-7));
+  const auto result = sinkhorn_log(cost, a, b, SinkhornOptions().epsilon(1e-3).iterations(2000).tolerance(1e-7));
   const torch::Tensor expected = torch::eye(5).expand({2, 5, 5}) / 5.0;  // I / n
   EXPECT_LT((result.plan - expected).abs().max().item<double>(), 1e-4);
   EXPECT_LT(result.transport_cost.abs().max().item<double>(), 1e-4);  // <I/n, C> = 0
@@ -199,17 +195,14 @@ TEST(OtSinkhornLog, SmallEpsilonReachesLinearProgramOptimum) {
       const torch::Tensor cost = cost2d.unsqueeze(0);
       const auto [a, b] = uniform_marginals(cost);
       const auto result = sinkhorn_log(
-          cost, a, b,
-          SinkhornOptions().epsilon(eps).iterations(5000).tolerance(1e-9).epsilon_scaling(scaling));
+          cost, a, b, SinkhornOptions().epsilon(eps).iterations(5000).tolerance(1e-9).epsilon_scaling(scaling));
       const double slack = result.marginal_error * cost.abs().max().item<double>();
       const double achieved = result.transport_cost.item<double>();
       EXPECT_GE(achieved, lp_cost - slack);  // the LP value bounds feasible plans from below
       EXPECT_LE(achieved, lp_cost + eps * std::log(static_cast<double>(n)) + slack);
       // The optimum is unique (runner-up 0.2 / n worse, >> eps), so the plan is the permutation;
       // 1e-3 covers plain Sinkhorn's unconverged row error (1.3e-4, see above).
-      EXPECT_LT(
-          (result.plan[0] - permutation_plan(lp_perm, torch::kDouble)).abs().max().item<double>(),
-          1e-3);
+      EXPECT_LT((result.plan[0] - permutation_plan(lp_perm, torch::kDouble)).abs().max().item<double>(), 1e-3);
       if (scaling < 1) {
         EXPECT_LT(result.marginal_error, 1e-9);
       }
@@ -227,9 +220,7 @@ TEST(OtIpot, ReachesLinearProgramOptimum) {
     const auto [a, b] = uniform_marginals(cost);
     const auto result = ipot(cost, a, b, IpotOptions().beta(1.0).outer_iterations(300));
     EXPECT_NEAR(result.transport_cost.item<double>(), lp_cost, 1e-5);
-    EXPECT_LT(
-        (result.plan[0] - permutation_plan(lp_perm, torch::kDouble)).abs().max().item<double>(),
-        1e-4);
+    EXPECT_LT((result.plan[0] - permutation_plan(lp_perm, torch::kDouble)).abs().max().item<double>(), 1e-4);
   }
 }
 
@@ -241,9 +232,8 @@ TEST(OtSinkhornLog, RandomSmallProblemsMatchBruteForce) {
   const torch::Tensor cost = torch::rand({8, 3, 3}, torch::kDouble);
   const auto [a, b] = uniform_marginals(cost);
   const double eps = 1e-3;
-  const auto result = sinkhorn_log(
-      cost, a, b,
-      SinkhornOptions().epsilon(eps).iterations(5000).tolerance(1e-9).epsilon_scaling(0.9));
+  const auto result =
+      sinkhorn_log(cost, a, b, SinkhornOptions().epsilon(eps).iterations(5000).tolerance(1e-9).epsilon_scaling(0.9));
   ASSERT_LT(result.marginal_error, 1e-9);
   const auto ipot_result = ipot(cost, a, b, IpotOptions().outer_iterations(300));
   for (int64_t k = 0; k < cost.size(0); ++k) {
@@ -274,14 +264,13 @@ TEST(OtSinkhornLog, GradientMatchesFiniteDifferences) {
 
   const torch::Tensor leaf = cost.clone().requires_grad_(true);
   objective(leaf).backward();
-  const torch::Tensor numeric = finite_difference_gradient(
-      [&](const torch::Tensor& c) { return objective(c).item<double>(); }, cost, 1e-6);
+  const torch::Tensor numeric =
+      finite_difference_gradient([&](const torch::Tensor& c) { return objective(c).item<double>(); }, cost, 1e-6);
   ASSERT_TRUE(leaf.grad().defined());
   // Tolerances of torch.autograd.gradcheck's defaults (atol 1e-5, rtol 1e-3).
-  EXPECT_TRUE(torch::allclose(leaf.grad(), numeric, 1e-3, 1e-5))
-      << "autograd\n"
-      << leaf.grad() << "\nfinite differences\n"
-      << numeric;
+  EXPECT_TRUE(torch::allclose(leaf.grad(), numeric, 1e-3, 1e-5)) << "autograd\n"
+                                                                 << leaf.grad() << "\nfinite differences\n"
+                                                                 << numeric;
 }
 
 TEST(OtSinkhornLog, DetachedEvaluationMatchesAndCarriesNoGraph) {
@@ -316,8 +305,7 @@ TEST(OtSinkhornLog, TinyEpsilonAndZeroCostStayFinite) {
   // 0.
   const torch::Tensor cost = torch::rand({2, 6, 5}).requires_grad_(true);
   const auto [a, b] = uniform_marginals(cost);
-  const auto tiny =
-      sinkhorn_log(cost, a, b, SinkhornOptions().epsilon(1e-4).iterations(500).tolerance(1e-6));
+  const auto tiny = sinkhorn_log(cost, a, b, SinkhornOptions().epsilon(1e-4).iterations(500).tolerance(1e-6));
   EXPECT_TRUE(torch::isfinite(tiny.plan).all().item<bool>());
   EXPECT_TRUE(torch::isfinite(tiny.transport_cost).all().item<bool>());
   tiny.transport_cost.sum().backward();
@@ -361,22 +349,19 @@ TEST(OtSinkhornLog, BatchedEqualsPerItem) {
   const torch::Tensor b = random_marginal(4, 6, torch::kDouble);
   // epsilon-scaling uses each element's own cost spread, so it too is per item.
   for (const double scaling : {1.0, 0.9}) {
-    const auto options =
-        SinkhornOptions().epsilon(0.05).iterations(60).tolerance(0.0).epsilon_scaling(scaling);
+    const auto options = SinkhornOptions().epsilon(0.05).iterations(60).tolerance(0.0).epsilon_scaling(scaling);
     const auto batched = sinkhorn_log(cost, a, b, options);
     for (int64_t k = 0; k < 4; ++k) {
       const auto sl = Slice(k, k + 1);
       const auto single = sinkhorn_log(cost.index({sl}), a.index({sl}), b.index({sl}), options);
       EXPECT_TRUE(torch::allclose(batched.plan.index({sl}), single.plan, 1e-10, 1e-12));
-      EXPECT_NEAR(batched.transport_cost[k].item<double>(), single.transport_cost.item<double>(),
-                  1e-12);
+      EXPECT_NEAR(batched.transport_cost[k].item<double>(), single.transport_cost.item<double>(), 1e-12);
     }
   }
   const auto batched_ipot = ipot(cost, a, b, IpotOptions().outer_iterations(30));
   for (int64_t k = 0; k < 4; ++k) {
     const auto sl = Slice(k, k + 1);
-    const auto single_ipot =
-        ipot(cost.index({sl}), a.index({sl}), b.index({sl}), IpotOptions().outer_iterations(30));
+    const auto single_ipot = ipot(cost.index({sl}), a.index({sl}), b.index({sl}), IpotOptions().outer_iterations(30));
     EXPECT_TRUE(torch::allclose(batched_ipot.plan.index({sl}), single_ipot.plan, 1e-10, 1e-12));
   }
 }
@@ -393,10 +378,9 @@ TEST(OtGromovWasserstein, LinearizedCostMatchesDefinition) {
   const torch::Tensor c2 = torch::rand({1, m, m}, torch::kDouble);
   const torch::Tensor a = random_marginal(1, n, torch::kDouble);
   const torch::Tensor b = random_marginal(1, m, torch::kDouble);
-  const torch::Tensor plan =
-      sinkhorn_log(torch::rand({1, n, m}, torch::kDouble), a, b,
-                   SinkhornOptions().epsilon(0.2).tolerance(1e-12).iterations(2000))
-          .plan;
+  const torch::Tensor plan = sinkhorn_log(torch::rand({1, n, m}, torch::kDouble), a, b,
+                                          SinkhornOptions().epsilon(0.2).tolerance(1e-12).iterations(2000))
+                                 .plan;
   // [n, 1, n, 1] - [1, m, 1, m] -> (C1_ik - C2_jl)^2 indexed [i, j, k, l].
   const torch::Tensor diff = c1[0].view({n, 1, n, 1}) - c2[0].view({1, m, 1, m});
   const torch::Tensor expected = (diff.pow(2) * plan[0].view({1, 1, n, m})).sum({2, 3});
@@ -411,8 +395,8 @@ TEST(OtGromovWasserstein, IsometricSetsGivePermutationAndZeroDistance) {
   const int64_t n = 6;
   const torch::Tensor x = torch::randn({1, n, 2}, torch::kDouble);
   const double angle = 0.7;
-  const torch::Tensor rotation = torch::tensor(
-      {{std::cos(angle), -std::sin(angle)}, {std::sin(angle), std::cos(angle)}}, torch::kDouble);
+  const torch::Tensor rotation =
+      torch::tensor({{std::cos(angle), -std::sin(angle)}, {std::sin(angle), std::cos(angle)}}, torch::kDouble);
   const std::vector<int64_t> perm = {3, 0, 5, 1, 4, 2};
   const torch::Tensor y = (torch::matmul(x, rotation) + 2.0).index({Slice(), torch::tensor(perm)});
   const torch::Tensor c1 = squared_euclidean_cost(x, x).sqrt();
@@ -450,8 +434,7 @@ TEST(OtGromovWasserstein, BatchedEqualsPerItemAndGradientFlows) {
   EXPECT_FALSE(batched.plan.requires_grad());  // default: plan found under NoGradGuard
   for (int64_t k = 0; k < 3; ++k) {
     const auto sl = Slice(k, k + 1);
-    const auto single =
-        entropic_gromov_wasserstein(c1.index({sl}), c2.index({sl}), a.index({sl}), b.index({sl}));
+    const auto single = entropic_gromov_wasserstein(c1.index({sl}), c2.index({sl}), a.index({sl}), b.index({sl}));
     EXPECT_TRUE(torch::allclose(batched.plan.index({sl}), single.plan, 1e-10, 1e-12));
   }
   batched.distance.sum().backward();
@@ -475,8 +458,7 @@ TEST(OtCosts, ThresholdCostPerBatchElement) {
                                             {{5.0, 5.0}, {6.0, 7.0}}});  // min 5, max 7
   // Element 0: threshold 0 + 0.1 * 10 = 1 -> [[0, 0], [1, 9]].
   // Element 1: threshold 5 + 0.1 * 2 = 5.2 -> [[0, 0], [0.8, 1.8]].
-  const torch::Tensor expected =
-      torch::tensor({{{0.0, 0.0}, {1.0, 9.0}}, {{0.0, 0.0}, {0.8, 1.8}}});
+  const torch::Tensor expected = torch::tensor({{{0.0, 0.0}, {1.0, 9.0}}, {{0.0, 0.0}, {0.8, 1.8}}});
   EXPECT_TRUE(torch::allclose(threshold_cost(cost), expected, 1e-6, 1e-6));
   // fraction 0.5: element 0 threshold 5 -> [[0, 0], [0, 5]].
   EXPECT_TRUE(torch::allclose(threshold_cost(cost, ThresholdCostOptions().fraction(0.5))[0],
@@ -513,9 +495,8 @@ TEST(OtValidation, InvalidInputsThrow) {
   EXPECT_THROW(sinkhorn_log(cost, a, b, SinkhornOptions().epsilon_scaling(0.0)), c10::Error);
   EXPECT_THROW(sinkhorn_log(cost, a, b, SinkhornOptions().epsilon_scaling(1.5)), c10::Error);
   // Scaling 0.5 from a spread of ~1 down to 1e-3 needs 10 iterations; 5 cannot reach the target.
-  EXPECT_THROW(
-      sinkhorn_log(cost, a, b, SinkhornOptions().epsilon(1e-3).epsilon_scaling(0.5).iterations(5)),
-      c10::Error);
+  EXPECT_THROW(sinkhorn_log(cost, a, b, SinkhornOptions().epsilon(1e-3).epsilon_scaling(0.5).iterations(5)),
+               c10::Error);
   EXPECT_THROW(sinkhorn_log(cost, a.to(torch::kDouble), b), c10::Error);  // dtype mismatch
   const torch::Tensor negative = torch::tensor({{0.5, 0.6, -0.1}, {0.2, 0.3, 0.5}});
   EXPECT_THROW(sinkhorn_log(cost, negative, b), c10::Error);  // negative mass
@@ -532,12 +513,10 @@ TEST(OtValidation, InvalidInputsThrow) {
 
   const torch::Tensor c1 = torch::rand({2, 3, 3});
   const torch::Tensor c2 = torch::rand({2, 4, 4});
-  EXPECT_THROW(entropic_gromov_wasserstein(cost, c2, a, b), c10::Error);  // c1 not square
+  EXPECT_THROW(entropic_gromov_wasserstein(cost, c2, a, b), c10::Error);                // c1 not square
   EXPECT_THROW(entropic_gromov_wasserstein(c1, c2[0].unsqueeze(0), a, b), c10::Error);  // batch
-  EXPECT_THROW(entropic_gromov_wasserstein(c1, c2, b, a), c10::Error);  // swapped marginals
-  EXPECT_THROW(
-      entropic_gromov_wasserstein(c1, c2, a, b, GromovWassersteinOptions().regularization(0.0)),
-      c10::Error);
+  EXPECT_THROW(entropic_gromov_wasserstein(c1, c2, b, a), c10::Error);                  // swapped marginals
+  EXPECT_THROW(entropic_gromov_wasserstein(c1, c2, a, b, GromovWassersteinOptions().regularization(0.0)), c10::Error);
 
   EXPECT_THROW(cosine_cost(torch::rand({2, 3, 5}), torch::rand({2, 4, 6})), c10::Error);  // d
   EXPECT_THROW(threshold_cost(cost, ThresholdCostOptions().fraction(1.5)), c10::Error);

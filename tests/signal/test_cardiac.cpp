@@ -20,8 +20,8 @@ double mean_rate_bpm(const std::vector<double>& times) {
 }
 
 // Every true event has exactly one detection within `tolerance_s`, and nothing else is detected.
-void expect_matched(const std::vector<std::size_t>& detected, double fs,
-                    const std::vector<double>& truth, double tolerance_s) {
+void expect_matched(const std::vector<std::size_t>& detected, double fs, const std::vector<double>& truth,
+                    double tolerance_s) {
   ASSERT_EQ(detected.size(), truth.size());
   for (std::size_t k = 0; k < truth.size(); ++k) {
     EXPECT_NEAR(detected[k] / fs, truth[k], tolerance_s) << "event " << k;
@@ -31,7 +31,10 @@ void expect_matched(const std::vector<std::size_t>& detected, double fs,
 }  // namespace
 
 TEST(SignalPpg, HeartRateWithinOneBpmOnSimulatedPpg) {
-  struct Case { double fs, hr; std::uint64_t seed; };
+  struct Case {
+    double fs, hr;
+    std::uint64_t seed;
+  };
   for (const Case& c : {Case{64, 72, 1}, Case{64, 110, 2}, Case{100, 55, 3}}) {
     const auto sim = es::ppg_simulate(60, c.fs, c.hr, 0.02, c.seed);
     const auto ppg = es::ppg_process(sim.signal, c.fs);
@@ -57,7 +60,10 @@ TEST(SignalPpg, TwentySevenWindowFeatures) {
 
 // ECGSYN (McSharry et al. 2003) -> Pan-Tompkins: every R peak within 20 ms, HR within 1 bpm.
 TEST(SignalEcg, PanTompkinsFindsEcgsynRPeaks) {
-  struct Case { double fs, hr; std::uint64_t seed; };
+  struct Case {
+    double fs, hr;
+    std::uint64_t seed;
+  };
   for (const Case& c : {Case{500, 65, 11}, Case{700, 90, 12}, Case{256, 120, 13}}) {
     es::EcgSimulationOptions o;
     o.duration_s = 60;
@@ -88,7 +94,8 @@ TEST(SignalEcg, TallTWavesAreNotBeats) {
     r_times.push_back(r);
     for (std::size_t i = 0; i < ecg.size(); ++i) {
       const double t = i / fs;
-      ecg[i] += std::exp(-0.5 * std::pow((t - r) / 0.012, 2)) + 1.5 * std::exp(-0.5 * std::pow((t - r - 0.3) / 0.045, 2));
+      ecg[i] +=
+          std::exp(-0.5 * std::pow((t - r) / 0.012, 2)) + 1.5 * std::exp(-0.5 * std::pow((t - r - 0.3) / 0.045, 2));
     }
   }
   const auto processed = es::ecg_process(ecg, fs);
@@ -100,7 +107,11 @@ TEST(SignalEcg, TallTWavesAreNotBeats) {
 TEST(SignalHrv, TimeDomainOnConstructedBeats) {
   std::vector<double> constant, alternating;
   double t = 0;
-  for (int k = 0; k < 41; ++k) { constant.push_back(0.8 * k); alternating.push_back(t); t += k % 2 ? 0.9 : 0.8; }
+  for (int k = 0; k < 41; ++k) {
+    constant.push_back(0.8 * k);
+    alternating.push_back(t);
+    t += k % 2 ? 0.9 : 0.8;
+  }
   const auto a = es::hrv_indices(constant);
   EXPECT_NEAR(a.mean_nn, 800.0, 1e-9);
   EXPECT_NEAR(a.sdnn, 0.0, 1e-9);
@@ -111,7 +122,7 @@ TEST(SignalHrv, TimeDomainOnConstructedBeats) {
   EXPECT_NEAR(b.rmssd, 100.0, 1e-9);
   EXPECT_NEAR(b.pnn50, 100.0, 1e-9);
   EXPECT_NEAR(b.pnn20, 100.0, 1e-9);
-  EXPECT_NEAR(b.sdnn, 50.0 * std::sqrt(40.0 / 39.0), 1e-9);  // 40 values +-50, ddof = 1
+  EXPECT_NEAR(b.sdnn, 50.0 * std::sqrt(40.0 / 39.0), 1e-9);        // 40 values +-50, ddof = 1
   EXPECT_TRUE(std::isnan(es::hrv_indices({0.0, 0.8, 1.6}).sdnn));  // < 3 intervals
 }
 
@@ -121,7 +132,11 @@ TEST(SignalHrv, FrequencyDomainSeparatesLfAndHf) {
     std::vector<double> beats = {0.0};
     while (beats.back() < 180) beats.push_back(beats.back() + 0.8 + 0.05 * std::sin(2 * kPi * f * beats.back()));
     const auto h = es::hrv_indices(beats);
-    if (f < 0.15) { EXPECT_GT(h.lf_hf, 10.0); } else { EXPECT_LT(h.lf_hf, 0.1); }
+    if (f < 0.15) {
+      EXPECT_GT(h.lf_hf, 10.0);
+    } else {
+      EXPECT_LT(h.lf_hf, 0.1);
+    }
     EXPECT_NEAR(h.lfn + h.hfn, 1.0, 1e-12);
   }
   std::vector<double> short_series;

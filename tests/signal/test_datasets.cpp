@@ -28,7 +28,9 @@ fs::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-void write(const fs::path& p, const std::string& text) { std::ofstream(p.string()) << text; }
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream(p.string()) << text;
+}
 
 std::string read(const fs::path& p) {
   std::ifstream in(p.string());
@@ -54,7 +56,10 @@ double column_mean(const es::FeatureTable& t, const std::string& feature, const 
   double sum = 0;
   int n = 0;
   for (std::size_t r = 0; r < t.size(); ++r) {
-    if (t.label[r] == label) { sum += t.rows[r][c]; ++n; }
+    if (t.label[r] == label) {
+      sum += t.rows[r][c];
+      ++n;
+    }
   }
   return n ? sum / n : NAN;
 }
@@ -87,7 +92,10 @@ TEST_F(WesadFixture, ReadsQuestAndTransferFunctions) {
   const auto chest = es::read_respiban((*root_ / "S2" / "S2_respiban.txt").string());
   ASSERT_EQ(chest.ecg.size(), 700u * 230);  // 4 x 40 s conditions, 10 s sRead, 6 gaps of 10 s
   double az = 0, temp = 0;
-  for (std::size_t i = 0; i < 7000; ++i) { az += chest.acc_z[i]; temp += chest.temp[i]; }
+  for (std::size_t i = 0; i < 7000; ++i) {
+    az += chest.acc_z[i];
+    temp += chest.temp[i];
+  }
   EXPECT_NEAR(az / 7000, 1.0, 0.01);     // gravity, through (signal - Cmin)/(Cmax - Cmin)*2 - 1
   EXPECT_NEAR(temp / 7000, 34.0, 0.05);  // simulated 33 + 1 deg C through the NTC formula
   const auto bvp = es::read_e4_csv((*root_ / "S2" / "S2_E4_Data" / "BVP.csv").string(), 1);
@@ -136,10 +144,12 @@ TEST_F(WesadFixture, MalformedFilesNameFileAndLine) {
   expect_data_error([&] { es::extract_wesad_features(bad.string(), {}); },
                     "BVP.csv: line 2: expected sampling rate 64");
   write(bvp, "1495437325.0\n64.0\n1.5\nabc\n");
-  expect_data_error([&] { es::read_e4_csv(bvp.string(), 1); }, "BVP.csv: line 4, field 1: expected a number, got 'abc'");
+  expect_data_error([&] { es::read_e4_csv(bvp.string(), 1); },
+                    "BVP.csv: line 4, field 1: expected a number, got 'abc'");
   const fs::path quest = bad / "S2" / "S2_quest.csv";
   write(quest, "# ORDER;Base;TSST\n# START;0.10;1.75\n# END;1.00;2.00\n");
-  expect_data_error([&] { es::read_wesad_quest(quest.string()); }, "S2_quest.csv: line 2, field 3: seconds must be < 60");
+  expect_data_error([&] { es::read_wesad_quest(quest.string()); },
+                    "S2_quest.csv: line 2, field 3: seconds must be < 60");
   write(quest, "# ORDER;Base;Lunch\n# START;0.10;1.15\n# END;1.00;2.00\n");
   expect_data_error([&] { es::read_wesad_quest(quest.string()); }, "unknown condition 'Lunch'");
   write(quest, "# ORDER;Base\n# END;1.00\n");
@@ -181,8 +191,9 @@ TEST(SignalDatasets, GenericCsvRecording) {
                     "short.csv: line 3: expected 2 columns, got 1");
   es::CsvRecordingOptions wrong_rate;
   wrong_rate.sampling_rate = 32;
-  expect_data_error([&] { es::extract_csv_features((dir / "P7.csv").string(), (dir / "ann.csv").string(), wrong_rate); },
-                    "time column gives 64");
+  expect_data_error(
+      [&] { es::extract_csv_features((dir / "P7.csv").string(), (dir / "ann.csv").string(), wrong_rate); },
+      "time column gives 64");
   write(dir / "bad_ann.csv", "start,end\n0,10\n");
   expect_data_error([&] { es::extract_csv_features((dir / "P7.csv").string(), (dir / "bad_ann.csv").string(), {}); },
                     "bad_ann.csv: line 1: expected the header 'start,end,label'");
@@ -197,8 +208,8 @@ TEST(SignalDatasets, GenericCsvRecording) {
 TEST(SignalDatasets, GenericCsvEegChannels) {
   const fs::path dir = fresh_dir("csv_eeg");
   const double fs_hz = 128;
-  const auto fz = es::eeg_simulate(20, fs_hz, 8, 14, 10, 1, 1);    // alpha
-  const auto cz = es::eeg_simulate(20, fs_hz, 14, 31, 10, 1, 2);   // beta
+  const auto fz = es::eeg_simulate(20, fs_hz, 8, 14, 10, 1, 1);   // alpha
+  const auto cz = es::eeg_simulate(20, fs_hz, 14, 31, 10, 1, 2);  // beta
   std::ostringstream rec;
   rec << "EEG_Fz,eeg_Cz\n";
   for (std::size_t i = 0; i < fz.size(); ++i) rec << fz[i] << ',' << cz[i] << '\n';

@@ -48,7 +48,12 @@ TEST(SignalEeg, PowerConcentratedInTheSimulatedBand) {
       for (std::size_t b = 0; b < bands.size(); ++b) {
         const double d = de.rows[w][c * bands.size() + b], p = power.rows[w][c * bands.size() + b];
         p_total += p;
-        if (b == c) { de_in += d; p_in += p; } else { de_best_other = std::max(de_best_other, d); }
+        if (b == c) {
+          de_in += d;
+          p_in += p;
+        } else {
+          de_best_other = std::max(de_best_other, d);
+        }
       }
     }
     de_in /= de.rows.size();

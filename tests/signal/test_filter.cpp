@@ -16,7 +16,9 @@ namespace {
 constexpr double kPi = 3.14159265358979323846;
 const double kHalfPowerDb = 10.0 * std::log10(0.5);  // -3.0103 dB
 
-double db(std::complex<double> h) { return 20.0 * std::log10(std::abs(h)); }
+double db(std::complex<double> h) {
+  return 20.0 * std::log10(std::abs(h));
+}
 
 std::vector<double> sine(double f, double fs, double seconds, double amplitude = 1.0) {
   std::vector<double> x(static_cast<std::size_t>(seconds * fs));
@@ -58,8 +60,8 @@ TEST(SignalFilter, SinglePassIsMinus3dBAtCutoff) {
 // frequency; at f = 2 fc (well below Nyquist) the attenuation is >= 10 log10(1 + 4^n) dB.
 TEST(SignalFilter, StopBandAttenuation) {
   const auto lp = es::butterworth_design(es::FilterBand::kLowPass, 4, 0, 10, 1000);
-  EXPECT_LT(db(es::sos_response(lp, 20, 1000)), -24.0);   // 10 log10(1 + 2^8) = 24.1 dB
-  EXPECT_LT(db(es::sos_response(lp, 40, 1000)), -48.0);   // 10 log10(1 + 4^8) = 48.2 dB
+  EXPECT_LT(db(es::sos_response(lp, 20, 1000)), -24.0);  // 10 log10(1 + 2^8) = 24.1 dB
+  EXPECT_LT(db(es::sos_response(lp, 40, 1000)), -48.0);  // 10 log10(1 + 4^8) = 48.2 dB
   const auto bp = es::butterworth_design(es::FilterBand::kBandPass, 4, 1, 4, 128);
   EXPECT_LT(db(es::sos_response(bp, 16, 128)), -45.0);
   EXPECT_LT(db(es::sos_response(bp, 0.25, 128)), -45.0);
@@ -76,11 +78,9 @@ TEST(SignalFilter, MatchesLiquidDesign) {
     int compared = 0;
     const unsigned order = 5, sections = 3;
     std::vector<float> b(3 * sections), a(3 * sections);
-    liquid_iirdes(LIQUID_IIRDES_BUTTER, band, LIQUID_IIRDES_SOS, order, 0.05f, 0.0f, 1.0f, 60.0f,
-                  b.data(), a.data());
+    liquid_iirdes(LIQUID_IIRDES_BUTTER, band, LIQUID_IIRDES_SOS, order, 0.05f, 0.0f, 1.0f, 60.0f, b.data(), a.data());
     const auto ours = es::butterworth_design(
-        band == LIQUID_IIRDES_LOWPASS ? es::FilterBand::kLowPass : es::FilterBand::kHighPass,
-        order, 5.0, 5.0, 100.0);
+        band == LIQUID_IIRDES_LOWPASS ? es::FilterBand::kLowPass : es::FilterBand::kHighPass, order, 5.0, 5.0, 100.0);
     for (double f : {1.0, 3.0, 5.0, 8.0, 20.0}) {
       std::complex<double> h = 1.0;
       const std::complex<double> zi = std::exp(std::complex<double>(0, -2 * kPi * f / 100));

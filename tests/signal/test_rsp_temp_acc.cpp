@@ -36,8 +36,14 @@ TEST(SignalAcc, MagnitudeAndEnmo) {
   auto f = es::acc_window_features(x, y, z, 0, 32);
   EXPECT_NEAR(f[6], 1.0, 1e-12);  // magnitude mean
   EXPECT_NEAR(f[9], 0.0, 1e-12);  // ENMO at rest
-  for (std::size_t i = 0; i < 16; ++i) { x[i] = 0.6; z[i] = 0.8; }      // still 1 g
-  for (std::size_t i = 16; i < 32; ++i) { x[i] = 1.2; z[i] = 1.6; }     // 2 g
+  for (std::size_t i = 0; i < 16; ++i) {
+    x[i] = 0.6;
+    z[i] = 0.8;
+  }  // still 1 g
+  for (std::size_t i = 16; i < 32; ++i) {
+    x[i] = 1.2;
+    z[i] = 1.6;
+  }  // 2 g
   f = es::acc_window_features(x, y, z, 0, 32);
   EXPECT_NEAR(f[6], 1.5, 1e-12);
   EXPECT_NEAR(f[9], 0.5, 1e-12);  // mean(max(|a| - 1, 0)) = (0 + 1) / 2

@@ -32,8 +32,7 @@ es::FeatureTable small_table() {
   es::FeatureTable t;
   t.feature_names = {"EDA_Mean", "PPG_Rate_Mean", "ACC_Activity_ENMO"};
   t.classes = {"baseline", "stress", "amusement", "meditation"};
-  t.modalities = {{"eda", "physiological", "EDA_"}, {"bvp", "physiological", "PPG_"},
-                  {"acc", "behavioural", "ACC_"}};
+  t.modalities = {{"eda", "physiological", "EDA_"}, {"bvp", "physiological", "PPG_"}, {"acc", "behavioural", "ACC_"}};
   t.append("S2", 1, 0.0, "baseline", {2.5, 70.25, 0.01});
   t.append("S2", 2, 61.0, "stress", {4.0, 91.0, 0.125});
   return t;

@@ -24,8 +24,7 @@ void write_raw_npy(const fs::path& path, const std::string& dict, const std::str
   header += '\n';
   std::ofstream out(path, std::ios::binary);
   out.write("\x93NUMPY\x01\x00", 8);
-  const char len[2] = {static_cast<char>(header.size() & 0xFF),
-                       static_cast<char>(header.size() >> 8)};
+  const char len[2] = {static_cast<char>(header.size() & 0xFF), static_cast<char>(header.size() >> 8)};
   out.write(len, 2);
   out << header << payload;
 }
@@ -115,20 +114,15 @@ TEST(Npy, AnnouncedSizesCheckedAgainstTheFile) {
     out.write("\x93NUMPY\x02\x00\xF0\xFF\xFF\xFF", 12);
     out << "{'descr': ";
   }
-  EXPECT_NE(error_of(path).find("4294967280 bytes announced, 10 left"), std::string::npos)
-      << error_of(path);
+  EXPECT_NE(error_of(path).find("4294967280 bytes announced, 10 left"), std::string::npos) << error_of(path);
   EXPECT_NE(error_of(path).find(path.string()), std::string::npos);
 
   const std::string eight_bytes(8, '\0');
-  write_raw_npy(path,
-                "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }",
-                eight_bytes);
-  EXPECT_NE(error_of(path).find("field 'shape': (4294967296, 4294967296) holds more values"),
-            std::string::npos)
+  write_raw_npy(path, "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", eight_bytes);
+  EXPECT_NE(error_of(path).find("field 'shape': (4294967296, 4294967296) holds more values"), std::string::npos)
       << error_of(path);
 
-  write_raw_npy(path, "{'descr': '<f8', 'fortran_order': False, 'shape': (100000000, 3), }",
-                eight_bytes);
+  write_raw_npy(path, "{'descr': '<f8', 'fortran_order': False, 'shape': (100000000, 3), }", eight_bytes);
   EXPECT_NE(error_of(path).find("data: expected 300000000 values of 8 bytes, file is shorter (8 "
                                 "bytes of data)"),
             std::string::npos)

@@ -118,11 +118,11 @@ TEST(PtTensor, ReadsWhatLibTorchsUnpicklerReads) {
       (base * 10).to(torch::kInt8),
       (base.abs() * 10).to(torch::kUInt8),
       base > 0,
-      base.to(torch::kFloat32).t(),                    // transposed: strides (1, 6)
-      base.to(torch::kFloat32).narrow(0, 1, 2),        // storage offset 6
-      base.to(torch::kFloat32).select(1, 2),           // 1-D, stride 6, offset 2
-      torch::zeros({0, 5}),                            // no rows
-      torch::tensor(3.5),                              // 0-D
+      base.to(torch::kFloat32).t(),              // transposed: strides (1, 6)
+      base.to(torch::kFloat32).narrow(0, 1, 2),  // storage offset 6
+      base.to(torch::kFloat32).select(1, 2),     // 1-D, stride 6, offset 2
+      torch::zeros({0, 5}),                      // no rows
+      torch::tensor(3.5),                        // 0-D
       torch::arange(1000, torch::kFloat32).view({10, 100}),
   };
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -164,7 +164,8 @@ TEST(PtTensor, DamagedOrCraftedArchivesAreRejected) {
   // One bit of the tensor data flipped: the CRC-32 no longer matches.
   auto data = record_of(good, "archive/data/0", 24);
   data[5] ^= 0x10;
-  expect_error(with_record(good, "archive/data/0", data, /*keep_crc=*/true), "record 'archive/data/0': cannot read a tensor saved by torch.save: CRC-32 mismatch");
+  expect_error(with_record(good, "archive/data/0", data, /*keep_crc=*/true),
+               "record 'archive/data/0': cannot read a tensor saved by torch.save: CRC-32 mismatch");
 
   const auto pickle = record_of(good, "archive/data.pkl", 146);
   // The string 'storage' claims 2 GB (BINUNICODE length at byte 40): checked against what is left.
@@ -247,8 +248,7 @@ TEST(PtTensor, ClearErrors) {
   save(path, torch::ones({5}));
   EXPECT_NE(error_of(path).find("got [5]"), std::string::npos) << error_of(path);
   save(path, torch::ones({2, 2}, torch::kLong));
-  EXPECT_NE(error_of(path).find("field 'dtype': expected a floating-point tensor, got Long"),
-            std::string::npos)
+  EXPECT_NE(error_of(path).find("field 'dtype': expected a floating-point tensor, got Long"), std::string::npos)
       << error_of(path);
   auto nan = torch::zeros({3, 2});
   nan[1][0] = std::numeric_limits<float>::quiet_NaN();
@@ -266,8 +266,7 @@ TEST(PtTensor, ClearErrors) {
     std::ofstream out(path, std::ios::binary);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() / 2));
   }
-  EXPECT_NE(error_of(path).find("cannot read a tensor saved by torch.save"), std::string::npos)
-      << error_of(path);
+  EXPECT_NE(error_of(path).find("cannot read a tensor saved by torch.save"), std::string::npos) << error_of(path);
   EXPECT_NE(error_of(path).find(path.string()), std::string::npos);  // names the file
   {
     std::ofstream out(path, std::ios::binary);  // empty file

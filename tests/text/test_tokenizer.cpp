@@ -16,8 +16,7 @@ using emofuse::text::TokenizerOptions;
 namespace {
 
 fs::path fresh_dir(const std::string& name) {
-  auto dir =
-      fs::temp_directory_path() / ("emofuse_test_" + name + "_" + std::to_string(::getpid()));
+  auto dir = fs::temp_directory_path() / ("emofuse_test_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
@@ -109,8 +108,7 @@ TEST(BuildTokenRows, ContextPrependedWithSeparatorAndPadded) {
   EXPECT_EQ(rows, expected);
   // No context: own ids only.
   rows = build_token_rows(ids, dialogue, position, 0, 5);
-  EXPECT_EQ(std::vector<int64_t>(rows.begin() + 5, rows.begin() + 10),
-            (std::vector<int64_t>{7, 0, 0, 0, 0}));
+  EXPECT_EQ(std::vector<int64_t>(rows.begin() + 5, rows.begin() + 10), (std::vector<int64_t>{7, 0, 0, 0, 0}));
   // Tight budget: the context block keeps its tail ({6, <sep>}); own ids keep their head.
   rows = build_token_rows(ids, dialogue, position, 1, 3);
   EXPECT_EQ(rows, (std::vector<int64_t>{5, 6, 0, 6, 2, 7, 8, 9, 10}));

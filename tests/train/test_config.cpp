@@ -31,7 +31,9 @@ std::string configs_dir() {
   return (fs::path(src && *src ? src : ".") / "configs").string();
 }
 
-std::string dump(const YAML::Node& node) { return YAML::Dump(node); }
+std::string dump(const YAML::Node& node) {
+  return YAML::Dump(node);
+}
 
 }  // namespace
 
@@ -65,7 +67,7 @@ TEST(ConfigResolvedOptions, GivenValuesKeptDefaultsFilledInBadValuesRefused) {
   const auto resolved = helo.resolved_options(YAML::Load("{d_model: 64, anchor: eda}"));
   EXPECT_EQ(resolved["d_model"].as<int64_t>(), 64);
   EXPECT_EQ(resolved["anchor"].as<std::string>(), "eda");
-  EXPECT_EQ(resolved["heads"].as<int64_t>(), 4);   // HeloOptions default
+  EXPECT_EQ(resolved["heads"].as<int64_t>(), 4);  // HeloOptions default
   EXPECT_EQ(resolved["ot"].as<std::string>(), "gw");
   EXPECT_EQ(resolved["dropkey"].as<double>(), 0.5);
   EXPECT_EQ(resolved.size(), 30u);  // every TORCH_ARG of HeloOptions
@@ -103,8 +105,8 @@ TEST(ConfigResolvedOptions, TinyRunWritesHelosDefaultsToConfigAndModelYaml) {
   run_experiment(config, data, quiet);
   const auto written = testutil::read_file(dir.file("run/config.yaml"));
   EXPECT_THAT(written, HasSubstr("d_model: 16"));
-  EXPECT_THAT(written, HasSubstr("token_rank: 16"));          // HeLo default, not in the config
-  EXPECT_THAT(written, HasSubstr("correlation: dataset"));    // HeLo default
+  EXPECT_THAT(written, HasSubstr("token_rank: 16"));        // HeLo default, not in the config
+  EXPECT_THAT(written, HasSubstr("correlation: dataset"));  // HeLo default
   EXPECT_THAT(written, HasSubstr("validation_fraction: 0.2"));
   EXPECT_THAT(written, Not(HasSubstr("00000000")));
   const auto bundle = testutil::read_file(dir.file("run/folds/01_S01/model/model.yaml"));
@@ -195,7 +197,8 @@ TEST(ConfigOverrides, SameModelOrNoSwitchChangesNothingElse) {
 }
 
 TEST(ConfigOverrides, NameWithoutTheModelGetsItAppended) {
-  YAML::Node root = YAML::Load("{name: wesad_run, data: {format: synthetic}, model: {name: helo, options: {heads: 2}}}");
+  YAML::Node root =
+      YAML::Load("{name: wesad_run, data: {format: synthetic}, model: {name: helo, options: {heads: 2}}}");
   apply_overrides(root, {"model.name=aa_knn"});
   EXPECT_EQ(root["name"].as<std::string>(), "wesad_run_aa_knn");
   root = YAML::Load("{name: helox, data: {format: synthetic}, model: {name: helo}}");  // not the whole word

@@ -117,8 +117,7 @@ TEST(Report, PairedAgainstTheFloorAndTheBestOtherModel) {
       << few_text;
   auto mixed = made_up_result("mixed", {0.6, 0.7, 0.45, 0.55, 0.4, 0.65}, floor);
   const auto mixed_text = format_paired({mixed}, "accuracy", false);
-  EXPECT_NE(mixed_text.find("NOTE: mixed is not significantly better than the floor"), std::string::npos)
-      << mixed_text;
+  EXPECT_NE(mixed_text.find("NOTE: mixed is not significantly better than the floor"), std::string::npos) << mixed_text;
 
   // With three models the best other of the weakest is the one with the best mean.
   auto middle = made_up_result("middle", {0.55, 0.6, 0.6, 0.6, 0.6, 0.6}, floor);

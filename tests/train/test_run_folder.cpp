@@ -63,8 +63,6 @@ void run_until_fold2_epoch(const YAML::Node& root, int epoch) {
   EXPECT_THROW(run(root, o), testutil::SimulatedKill);
 }
 
-
-
 nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);
   return nlohmann::json::parse(in);
@@ -197,7 +195,8 @@ TEST(RunFolder, OverwriteClearsOnlyARunFolder) {
   const auto run_dir = dir.file("notes");
   fs::create_directories(run_dir);
   testutil::write_file(run_dir + "/todo.txt", "keep me");
-  auto msg = testutil::error_message<DataError>([&] { run(tiny_config("mlp_early", run_dir), quiet_options(false, true)); });
+  auto msg =
+      testutil::error_message<DataError>([&] { run(tiny_config("mlp_early", run_dir), quiet_options(false, true)); });
   EXPECT_THAT(msg, HasSubstr(run_dir + ": not cleared by --overwrite"));
   EXPECT_TRUE(fs::exists(run_dir + "/todo.txt"));
 }
@@ -257,9 +256,9 @@ TEST(RunFolder, BundleFailingMidwayLeavesTheOldBundleWhole) {
   EXPECT_FALSE(fs::exists(target + ".partial"));  // an error (unlike a kill) cleans up after itself
 
   // A successful save replaces the whole bundle and leaves no partial folder.
-  save_model_bundle(target, other.model_name, other.model_options, other.schema, other.standardizer,
-                    *other.estimator);
-  EXPECT_EQ(testutil::read_file(target + "/weights.pt"), testutil::read_file(dir.file("b/folds/01_S01/model/weights.pt")));
+  save_model_bundle(target, other.model_name, other.model_options, other.schema, other.standardizer, *other.estimator);
+  EXPECT_EQ(testutil::read_file(target + "/weights.pt"),
+            testutil::read_file(dir.file("b/folds/01_S01/model/weights.pt")));
   EXPECT_FALSE(fs::exists(target + ".partial"));
 }
 
@@ -321,16 +320,39 @@ TEST(RunFolder, ParametersRecordedWhenNoFoldIsLeftToTrain) {
 
 namespace {
 
-
 // Three LOSO folds of a 4-subject cohort, a few epochs, one thread, plus the final model: four
 // bundles per run, each run about a second.
 std::vector<std::string> train_args(const std::string& run_dir, const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"train",         "--format", "synthetic", "--set", "data.subjects=4",
-                                "--set",         "data.clips=6", "--set", "data.seconds=3", "--set", "protocol.name=loso", "--set",
-                                "protocol.max_folds=3", "--set", "model.name=mlp_early", "--set",
-                                "training.epochs=6", "--set", "training.patience=0", "--set",
-                                "training.batch_size=16", "--set", "output.final_model=true", "--set", "seed=1",
-                                "--threads",     "1", "--quiet", "--run-dir", run_dir};
+  std::vector<std::string> args{"train",
+                                "--format",
+                                "synthetic",
+                                "--set",
+                                "data.subjects=4",
+                                "--set",
+                                "data.clips=6",
+                                "--set",
+                                "data.seconds=3",
+                                "--set",
+                                "protocol.name=loso",
+                                "--set",
+                                "protocol.max_folds=3",
+                                "--set",
+                                "model.name=mlp_early",
+                                "--set",
+                                "training.epochs=6",
+                                "--set",
+                                "training.patience=0",
+                                "--set",
+                                "training.batch_size=16",
+                                "--set",
+                                "output.final_model=true",
+                                "--set",
+                                "seed=1",
+                                "--threads",
+                                "1",
+                                "--quiet",
+                                "--run-dir",
+                                run_dir};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -394,7 +416,8 @@ TEST(KillNine, ResumeAfterSigkillMatchesAnUninterruptedRun) {
     const auto run_dir = root / p.name;
     {
       testutil::CliProcess child(train_args(run_dir.string()),
-                  p.self_kill.empty() ? std::vector<std::string>{} : std::vector<std::string>{"EMOFUSE_KILL_AT=" + p.self_kill});
+                                 p.self_kill.empty() ? std::vector<std::string>{}
+                                                     : std::vector<std::string>{"EMOFUSE_KILL_AT=" + p.self_kill});
       ASSERT_TRUE(child.started());
       if (p.poll) {
         ASSERT_TRUE(child.kill_when([&] { return p.poll(run_dir); })) << "ended before the kill point: " << child.err();
@@ -425,7 +448,8 @@ TEST(KillNine, ResumeAfterSigkillMatchesAnUninterruptedRun) {
 
     ASSERT_EQ(run_train(run_dir.string(), {"--resume"}, &err), 0) << err;
     if (p.name == "fold1_checkpoint") {
-      EXPECT_THAT(err, HasSubstr("fold 1/3 (S01): resumed from " + (run_dir / "folds" / "01_S01" / "checkpoint.pt").string()));
+      EXPECT_THAT(
+          err, HasSubstr("fold 1/3 (S01): resumed from " + (run_dir / "folds" / "01_S01" / "checkpoint.pt").string()));
     }
     EXPECT_EQ(without_timings(read_json(run_dir / "metrics.json")), reference);
     EXPECT_EQ(testutil::read_file(run_dir / "predictions.csv"), reference_predictions);

@@ -7,11 +7,11 @@
 #include "core/error.h"
 #include "data/load.h"
 #include "models/registry.h"
+#include "models/trainer.h"
 #include "test_util.h"
 #include "tiny_experiment.h"
 #include "train/config.h"
 #include "train/experiment.h"
-#include "models/trainer.h"
 
 using namespace emofuse;
 using namespace emofuse::train;

@@ -45,8 +45,9 @@ EarlyFusionMlp::EarlyFusionMlp(const data::DatasetSchema& schema, BaselineOption
   check_float_modalities(schema, "mlp_early");
   int64_t width = 0;
   for (const auto& m : schema.modalities) width += m.numel();
-  mlp_ = register_module("mlp", nn::Mlp(nn::MlpOptions(width, schema.num_classes())
-                                            .hidden(o.hidden()).layers(o.layers()).dropout(o.dropout())));
+  mlp_ = register_module(
+      "mlp",
+      nn::Mlp(nn::MlpOptions(width, schema.num_classes()).hidden(o.hidden()).layers(o.layers()).dropout(o.dropout())));
 }
 
 ModelOutput EarlyFusionMlp::forward(const std::vector<torch::Tensor>& inputs) {
@@ -59,9 +60,10 @@ LateFusion::LateFusion(const data::DatasetSchema& schema, BaselineOptions o) {
   o.validate();
   check_float_modalities(schema, "late_fusion");
   for (const auto& m : schema.modalities) {
-    heads_.push_back(register_module("head_" + m.name,
-                                     nn::Mlp(nn::MlpOptions(m.numel(), schema.num_classes())
-                                                 .hidden(o.hidden()).layers(o.layers()).dropout(o.dropout()))));
+    heads_.push_back(register_module("head_" + m.name, nn::Mlp(nn::MlpOptions(m.numel(), schema.num_classes())
+                                                                   .hidden(o.hidden())
+                                                                   .layers(o.layers())
+                                                                   .dropout(o.dropout()))));
   }
 }
 
@@ -70,7 +72,8 @@ ModelOutput LateFusion::forward(const std::vector<torch::Tensor>& inputs) {
               inputs.size());
   // log( (1/M) sum_m p_m ) computed stably as logsumexp_m(log p_m) - log M.
   std::vector<torch::Tensor> log_probs;
-  for (size_t m = 0; m < inputs.size(); ++m) log_probs.push_back(torch::log_softmax(heads_[m](inputs[m].flatten(1)), 1));
+  for (size_t m = 0; m < inputs.size(); ++m)
+    log_probs.push_back(torch::log_softmax(heads_[m](inputs[m].flatten(1)), 1));
   auto stacked = torch::stack(log_probs, 0);  // [M, B, C]
   return {torch::logsumexp(stacked, 0) - std::log(static_cast<double>(inputs.size())), {}};
 }
@@ -81,10 +84,10 @@ void register_baselines(std::vector<ModelEntry>& registry) {
         {name, summary, [](const YAML::Node& n) { BaselineOptions::from_yaml(n); },
          [name, make](const data::DatasetSchema& schema, const YAML::Node& node) -> std::unique_ptr<Estimator> {
            BaselineOptions::from_yaml(node);
-           return std::make_unique<DeepEstimator>(
-               name, schema, node, [make](const data::DatasetSchema& s, const YAML::Node& n) {
-                 return make(s, BaselineOptions::from_yaml(n));
-               });
+           return std::make_unique<DeepEstimator>(name, schema, node,
+                                                  [make](const data::DatasetSchema& s, const YAML::Node& n) {
+                                                    return make(s, BaselineOptions::from_yaml(n));
+                                                  });
          },
          [](const YAML::Node& n) { return BaselineOptions::from_yaml(n).to_yaml(); }});
   };

@@ -13,9 +13,9 @@
 namespace emofuse::models {
 
 struct BaselineOptions {
-  TORCH_ARG(int64_t, hidden) = 256;   ///< hidden width of every MLP
-  TORCH_ARG(int64_t, layers) = 2;     ///< hidden layers per MLP
-  TORCH_ARG(double, dropout) = 0.2;   ///< dropout after each hidden layer
+  TORCH_ARG(int64_t, hidden) = 256;  ///< hidden width of every MLP
+  TORCH_ARG(int64_t, layers) = 2;    ///< hidden layers per MLP
+  TORCH_ARG(double, dropout) = 0.2;  ///< dropout after each hidden layer
 
  public:
   /// Reads and validates "model.options" (unknown keys rejected).

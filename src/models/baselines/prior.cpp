@@ -40,17 +40,19 @@ void PriorEstimator::load(const std::string& path) {
     throw DataError(path, "tensor 'distribution'", "missing or unreadable (not a prior model file?)");
   }
   if (q.dim() != 1 || q.size(0) != classes_) {
-    throw DataError(path, "tensor 'distribution'",
-                    "expected " + std::to_string(classes_) + " values (one per class), got shape " + [&] {
-                      std::string s = "[";
-                      for (int64_t d = 0; d < q.dim(); ++d) s += (d ? ", " : "") + std::to_string(q.size(d));
-                      return s + "]";
-                    }());
+    throw DataError(
+        path, "tensor 'distribution'",
+        "expected " + std::to_string(classes_) + " values (one per class), got shape " + [&] {
+          std::string s = "[";
+          for (int64_t d = 0; d < q.dim(); ++d) s += (d ? ", " : "") + std::to_string(q.size(d));
+          return s + "]";
+        }());
   }
   q = q.to(torch::kFloat32);
   if (!torch::isfinite(q).all().item<bool>() || (q < 0).any().item<bool>() ||
       std::abs(q.sum().item<double>() - 1.0) > 1e-3) {
-    throw DataError(path, "tensor 'distribution'", "not a probability distribution (negative, non-finite or not summing to 1)");
+    throw DataError(path, "tensor 'distribution'",
+                    "not a probability distribution (negative, non-finite or not summing to 1)");
   }
   distribution_ = q;
 }

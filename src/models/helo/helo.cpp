@@ -88,8 +88,7 @@ void HeloOptions::validate() const {
   require_option(o.encoder_layers() >= 0, p + "encoder_layers", "must be >= 0");
   require_option(o.feedforward() >= 1, p + "feedforward", "must be >= 1");
   require_option(o.dropout() >= 0 && o.dropout() < 1, p + "dropout", "must be in [0, 1)");
-  require_option(o.attention_dropout() >= 0 && o.attention_dropout() < 1, p + "attention_dropout",
-                 "must be in [0, 1)");
+  require_option(o.attention_dropout() >= 0 && o.attention_dropout() < 1, p + "attention_dropout", "must be in [0, 1)");
   require_option(o.label_heads() >= 0 && (o.label_heads() == 0 || o.d_model() % o.label_heads() == 0),
                  p + "label_heads",
                  "must be 0 (= heads) or a positive divisor of d_model (" + std::to_string(o.d_model()) + ")");
@@ -203,8 +202,7 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
     if (m == anchor_index_) continue;
     other_phys_.push_back(m);
     const auto& spec = schema.modalities[m];
-    other_encoders_.push_back(
-        register_module("encoder_" + spec.name, encoder(spec.numel(), tokens_ * token_width)));
+    other_encoders_.push_back(register_module("encoder_" + spec.name, encoder(spec.numel(), tokens_ * token_width)));
     other_token_up_.push_back(token_up("token_up_" + spec.name));
   }
 
@@ -214,12 +212,12 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
     case FusionKind::kCrossAttention:
       for (int64_t i = 0; i < others; ++i) {
         const auto& name = schema.modalities[other_phys_[i]].name;
-        cross_attention_.push_back(register_module(
-            "cross_attention_" + name,
-            nn::MultiheadAttention(nn::AttentionOptions(d, options_.heads())
-                                       .dropkey(options_.dropkey())
-                                       .dropout(options_.attention_dropout()))));
-        cross_norms_.push_back(register_module("cross_norm_" + name, torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}))));
+        cross_attention_.push_back(register_module("cross_attention_" + name,
+                                                   nn::MultiheadAttention(nn::AttentionOptions(d, options_.heads())
+                                                                              .dropkey(options_.dropkey())
+                                                                              .dropout(options_.attention_dropout()))));
+        cross_norms_.push_back(
+            register_module("cross_norm_" + name, torch::nn::LayerNorm(torch::nn::LayerNormOptions({d}))));
       }
       phys_tokens_ = others > 0 ? others * tokens_ : tokens_;
       break;
@@ -236,7 +234,8 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
   if (!behavioural_.empty()) {
     int64_t width = behavioural_width;
     if (options_.behavioural_rank() > 0) {
-      behav_bottleneck = register_module("behavioural_bottleneck", torch::nn::Linear(behavioural_width, options_.behavioural_rank()));
+      behav_bottleneck =
+          register_module("behavioural_bottleneck", torch::nn::Linear(behavioural_width, options_.behavioural_rank()));
       width = options_.behavioural_rank();
     }
     behav_encoder = register_module("behavioural_encoder", torch::nn::Linear(width, phys_tokens_ * token_width));
@@ -248,14 +247,13 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
 
   // 4. Shared transformer encoder and token-axis projection to C tokens.
   for (int64_t l = 0; l < options_.encoder_layers(); ++l) {
-    encoder_.push_back(register_module(
-        "encoder_layer_" + std::to_string(l),
-        nn::TransformerLayer(nn::TransformerLayerOptions(d, options_.heads())
-                                 .feedforward(options_.feedforward())
-                                 .dropout(options_.dropout())
-                                 .attention_dropout(options_.attention_dropout())
-                                 .dropkey(shared_dropkey)
-                                 .norm_first(options_.norm_first()))));
+    encoder_.push_back(register_module("encoder_layer_" + std::to_string(l),
+                                       nn::TransformerLayer(nn::TransformerLayerOptions(d, options_.heads())
+                                                                .feedforward(options_.feedforward())
+                                                                .dropout(options_.dropout())
+                                                                .attention_dropout(options_.attention_dropout())
+                                                                .dropkey(shared_dropkey)
+                                                                .norm_first(options_.norm_first()))));
   }
   const int64_t total_tokens = phys_tokens_ * (behavioural_.empty() ? 1 : 2);
   token_projection = register_module("token_projection", torch::nn::Linear(total_tokens, num_classes_));
@@ -270,9 +268,8 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
     const int64_t label_heads = options_.label_heads() > 0 ? options_.label_heads() : options_.heads();
     label_attention = register_module(
         "label_attention",
-        nn::MultiheadAttention(nn::AttentionOptions(d, label_heads)
-                                   .dropout(options_.attention_dropout())
-                                   .dropkey(shared_dropkey)));
+        nn::MultiheadAttention(
+            nn::AttentionOptions(d, label_heads).dropout(options_.attention_dropout()).dropkey(shared_dropkey)));
     label_norm = register_module("label_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
   }
   if (options_.readout() == ReadoutKind::kMlp) {
@@ -280,7 +277,8 @@ HeloModel::HeloModel(const data::DatasetSchema& schema, HeloOptions options) : o
     readout_mlp = register_module(
         "readout_mlp", nn::Mlp(nn::MlpOptions(num_classes_ * d, num_classes_).hidden(d).layers(2).dropout(0.0)));
   } else if (options_.label_attention()) {
-    classifier_weight_ = register_parameter("classifier_weight", torch::randn({num_classes_, d}) / std::sqrt(double(d)));
+    classifier_weight_ =
+        register_parameter("classifier_weight", torch::randn({num_classes_, d}) / std::sqrt(double(d)));
     classifier_bias_ = register_parameter("classifier_bias", torch::zeros({num_classes_}));
   } else {
     pooled_classifier = register_module("pooled_classifier", torch::nn::Linear(d, num_classes_));
@@ -325,7 +323,8 @@ torch::Tensor HeloModel::align_with_ot(const torch::Tensor& phys, const torch::T
       if (options_.lambda_ot() == 0) no_grad.emplace();
       // Both streams have n tokens, so their two intra-set costs are computed as one batch [2B, n, n].
       auto both = torch::cat({phys, behav}, 0);  // [2B, n, D]
-      auto costs = ot::threshold_cost(ot::cosine_cost(both, both), ot::ThresholdCostOptions().fraction(options_.ot_threshold()));
+      auto costs =
+          ot::threshold_cost(ot::cosine_cost(both, both), ot::ThresholdCostOptions().fraction(options_.ot_threshold()));
       auto c1 = costs.narrow(0, 0, b), c2 = costs.narrow(0, b, b);  // [B, n, n] each
       auto result = ot::entropic_gromov_wasserstein(c1, c2, marginal, marginal,
                                                     ot::GromovWassersteinOptions()
@@ -419,15 +418,15 @@ ModelOutput HeloModel::forward(const std::vector<torch::Tensor>& inputs) {
     phys = streams_batch.narrow(0, 0, b);
     if (behav.defined()) behav = streams_batch.narrow(0, b, b);
   }
-  auto tokens = behav.defined() ? torch::cat({phys, behav}, 1) : phys;          // [B, L, D]
-  auto fused = token_projection(tokens.transpose(1, 2)).transpose(1, 2);          // [B, C, D]
+  auto tokens = behav.defined() ? torch::cat({phys, behav}, 1) : phys;    // [B, L, D]
+  auto fused = token_projection(tokens.transpose(1, 2)).transpose(1, 2);  // [B, C, D]
 
   // 5-7. Label-correlation-driven cross-attention and classifier.
   auto similarity = label_similarity();  // [C, C]
   out.extras["label_similarity"] = similarity;
   auto label_tokens = fused;  // [B, C, D]
   if (options_.label_attention()) {
-    auto queries = label_embeddings_.unsqueeze(0).expand({b, num_classes_, d});  // [B, C, D]
+    auto queries = label_embeddings_.unsqueeze(0).expand({b, num_classes_, d});               // [B, C, D]
     label_tokens = label_norm(queries + label_attention(queries, fused, fused, similarity));  // H
   }
   torch::Tensor logits;  // [B, C]
@@ -451,7 +450,8 @@ LossTerms HeloModel::loss(const ModelOutput& output, const data::Batch& batch) {
   auto kl = kl_divergence_loss(output.log_probs, batch.targets);
   LossTerms terms{kl, {{"kl", kl.item<double>()}}};
   if (options_.label_attention() && options_.lambda_corr() > 0) {
-    auto target = options_.correlation() == CorrelationSource::kBatch ? label_correlation_of(batch.targets) : label_correlation_;
+    auto target =
+        options_.correlation() == CorrelationSource::kBatch ? label_correlation_of(batch.targets) : label_correlation_;
     auto corr = torch::mse_loss(output.extras.at("label_similarity"), target.to(output.log_probs.options()));
     terms.total = terms.total + options_.lambda_corr() * corr;
     terms.parts["corr"] = corr.item<double>();
@@ -472,7 +472,8 @@ void register_helo(std::vector<ModelEntry>& registry) {
        [](const data::DatasetSchema& schema, const YAML::Node& node) -> std::unique_ptr<Estimator> {
          HeloOptions::from_yaml(node);
          return std::make_unique<DeepEstimator>(
-             "helo", schema, node, [](const data::DatasetSchema& s, const YAML::Node& n) -> std::shared_ptr<DistributionModule> {
+             "helo", schema, node,
+             [](const data::DatasetSchema& s, const YAML::Node& n) -> std::shared_ptr<DistributionModule> {
                return std::make_shared<HeloModel>(s, HeloOptions::from_yaml(n));
              });
        },

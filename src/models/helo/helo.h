@@ -203,28 +203,28 @@ class HeloModel : public DistributionModule {
   std::vector<int64_t> other_phys_;   // schema indices of the other physiological modalities
   std::vector<int64_t> behavioural_;  // schema indices of the behavioural modalities
 
-  nn::Mlp anchor_encoder{nullptr};                // channels: F -> D per channel; else F -> K D (or K r)
-  torch::nn::Linear anchor_token_up{nullptr};     // r -> D (token_rank > 0, anchor without channels)
-  std::vector<torch::nn::Linear> other_token_up_; // r -> D per other modality (token_rank > 0)
-  torch::nn::Linear behav_token_up{nullptr};      // r -> D (token_rank > 0)
-  torch::Tensor anchor_position_;                 // [K, D] learned token/channel embedding
-  std::vector<nn::Mlp> other_encoders_;           // F_m -> K D (or K r)
+  nn::Mlp anchor_encoder{nullptr};                 // channels: F -> D per channel; else F -> K D (or K r)
+  torch::nn::Linear anchor_token_up{nullptr};      // r -> D (token_rank > 0, anchor without channels)
+  std::vector<torch::nn::Linear> other_token_up_;  // r -> D per other modality (token_rank > 0)
+  torch::nn::Linear behav_token_up{nullptr};       // r -> D (token_rank > 0)
+  torch::Tensor anchor_position_;                  // [K, D] learned token/channel embedding
+  std::vector<nn::Mlp> other_encoders_;            // F_m -> K D (or K r)
   std::vector<nn::MultiheadAttention> cross_attention_;
   std::vector<torch::nn::LayerNorm> cross_norms_;
-  torch::nn::Linear phys_projection{nullptr};     // D -> D after concatenation
+  torch::nn::Linear phys_projection{nullptr};  // D -> D after concatenation
   torch::nn::LayerNorm phys_norm{nullptr};
-  torch::nn::Linear behav_bottleneck{nullptr};    // F_b -> r (behavioural_rank > 0)
-  torch::nn::Linear behav_encoder{nullptr};       // r (or F_b) -> n D
+  torch::nn::Linear behav_bottleneck{nullptr};  // F_b -> r (behavioural_rank > 0)
+  torch::nn::Linear behav_encoder{nullptr};     // r (or F_b) -> n D
   torch::nn::LayerNorm align_norm{nullptr};
   std::vector<nn::TransformerLayer> encoder_;
-  torch::nn::Linear token_projection{nullptr};    // token axis (n or 2n) -> C
-  torch::Tensor label_embeddings_;                // [C, D] parameter
+  torch::nn::Linear token_projection{nullptr};  // token axis (n or 2n) -> C
+  torch::Tensor label_embeddings_;              // [C, D] parameter
   nn::MultiheadAttention label_attention{nullptr};
   torch::nn::LayerNorm label_norm{nullptr};
   torch::Tensor classifier_weight_, classifier_bias_;  // [C, D], [C]
-  torch::nn::Linear pooled_classifier{nullptr};   // label_attention = false: D -> C
-  nn::Mlp readout_mlp{nullptr};                   // readout = mlp: C D -> D -> D -> C
-  torch::Tensor label_correlation_;               // [C, C] buffer
+  torch::nn::Linear pooled_classifier{nullptr};        // label_attention = false: D -> C
+  nn::Mlp readout_mlp{nullptr};                        // readout = mlp: C D -> D -> D -> C
+  torch::Tensor label_correlation_;                    // [C, C] buffer
 };
 
 }  // namespace emofuse::models

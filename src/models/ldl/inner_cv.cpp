@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstring>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -28,7 +28,9 @@ InnerCvCriterion inner_cv_criterion_from_name(const std::string& name, const std
   return parse_choice(name, option, kInnerCvCriteria);
 }
 
-std::string inner_cv_criterion_name(InnerCvCriterion criterion) { return choice_name(criterion, kInnerCvCriteria); }
+std::string inner_cv_criterion_name(InnerCvCriterion criterion) {
+  return choice_name(criterion, kInnerCvCriteria);
+}
 
 // ------------------------------------------------------------------------------------- options
 
@@ -96,8 +98,7 @@ YAML::Node InnerCvOptions::to_yaml() const {
 InnerCvEstimator::InnerCvEstimator(const data::DatasetSchema& schema, InnerCvOptions options)
     : InnerCvEstimator(schema, options, nullptr) {}
 
-InnerCvEstimator::InnerCvEstimator(const data::DatasetSchema& schema, InnerCvOptions options,
-                                   EstimatorFactory factory)
+InnerCvEstimator::InnerCvEstimator(const data::DatasetSchema& schema, InnerCvOptions options, EstimatorFactory factory)
     : schema_(schema), options_(std::move(options)), factory_(std::move(factory)) {
   if (!factory_) {
     const auto& entry = find_model(options_.model());
@@ -170,7 +171,9 @@ torch::Tensor InnerCvEstimator::predict(const data::MultimodalDataset& data) {
   return model_->predict(data);
 }
 
-int64_t InnerCvEstimator::parameter_count() const { return model_ ? model_->parameter_count() : 0; }
+int64_t InnerCvEstimator::parameter_count() const {
+  return model_ ? model_->parameter_count() : 0;
+}
 
 namespace {
 
@@ -261,11 +264,12 @@ void InnerCvEstimator::load(const std::string& path) {
   }
   const auto n = static_cast<int64_t>(options_.candidates().size());
   if (candidates.numel() != 1 || candidates.item<int64_t>() != n) {
-    throw DataError(path, "tensor 'candidates'", "the file was written for another candidate list than " +
-                                                     std::to_string(n) + " candidates");
+    throw DataError(path, "tensor 'candidates'",
+                    "the file was written for another candidate list than " + std::to_string(n) + " candidates");
   }
   const auto index = chosen.numel() == 1 ? chosen.item<int64_t>() : -1;
-  if (index < 0 || index >= n) throw DataError(path, "tensor 'chosen'", "not a candidate index in [0, " + std::to_string(n) + ")");
+  if (index < 0 || index >= n)
+    throw DataError(path, "tensor 'chosen'", "not a candidate index in [0, " + std::to_string(n) + ")");
   blob = blob.contiguous().to(torch::kUInt8);
   const auto inner = temporary_path();
   {

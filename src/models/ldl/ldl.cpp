@@ -59,8 +59,8 @@ torch::Tensor read_tensor(torch::serialize::InputArchive& archive, const std::st
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] >= 0 && t.size(static_cast<int64_t>(i)) != shape[i]) {
       std::ostringstream msg;
-      msg << "shape " << t.sizes() << " does not match the model's schema (dimension " << i << " should be "
-          << shape[i] << ")";
+      msg << "shape " << t.sizes() << " does not match the model's schema (dimension " << i << " should be " << shape[i]
+          << ")";
       throw DataError(path, "tensor '" + name + "'", msg.str());
     }
   }
@@ -191,8 +191,8 @@ void AaKnn::fit(const data::MultimodalDataset& train, const data::MultimodalData
 torch::Tensor AaKnn::predict(const data::MultimodalDataset& data) {
   TORCH_CHECK(train_x_.defined(), "aa_knn: predict called before fit() or load()");
   torch::NoGradGuard no_grad;
-  auto x = checked_design(data, width_, "aa_knn");                 // [M, D]
-  auto distances = torch::cdist(x, train_x_);                      // [M, N] Euclidean
+  auto x = checked_design(data, width_, "aa_knn");                                                  // [M, D]
+  auto distances = torch::cdist(x, train_x_);                                                       // [M, N] Euclidean
   auto nearest = std::get<1>(distances.topk(options_.k(), 1, /*largest=*/false, /*sorted=*/true));  // [M, k]
   auto neighbours = train_y_.index_select(0, nearest.reshape(-1)).reshape({x.size(0), options_.k(), classes_});
   return neighbours.mean(1).to(torch::kFloat32);  // [M, C]: mean of distributions is a distribution
@@ -225,11 +225,12 @@ void PtBayes::fit(const data::MultimodalDataset& train, const data::MultimodalDa
   // weights themselves, which is that resampling's expectation and deterministic.
   auto mass = d.sum(0);  // [C] total weight per class
   for (int64_t j = 0; j < classes_; ++j) {
-    if (mass[j].item<double>() <= 0) throw Error("pt_bayes: class " + std::to_string(j) + " has zero weight in the training set");
+    if (mass[j].item<double>() <= 0)
+      throw Error("pt_bayes: class " + std::to_string(j) + " has zero weight in the training set");
   }
-  means_ = d.t().mm(x) / mass.unsqueeze(1);                             // [C, D] weighted means
-  auto second = d.t().mm(x * x) / mass.unsqueeze(1);                    // [C, D] weighted E[x^2]
-  auto variance = (second - means_ * means_).clamp_min(0);              // [C, D] weighted variances
+  means_ = d.t().mm(x) / mass.unsqueeze(1);                 // [C, D] weighted means
+  auto second = d.t().mm(x * x) / mass.unsqueeze(1);        // [C, D] weighted E[x^2]
+  auto variance = (second - means_ * means_).clamp_min(0);  // [C, D] weighted variances
   // sklearn GaussianNB smoothing: epsilon = var_smoothing * max_k Var(X[:, k]).
   const double epsilon = options_.var_smoothing() * x.var(0, /*unbiased=*/false).max().item<double>();
   variances_ = variance + std::max(epsilon, 1e-12);
@@ -248,7 +249,9 @@ torch::Tensor PtBayes::predict(const data::MultimodalDataset& data) {
   return torch::softmax(log_likelihood + log_priors_.unsqueeze(0), 1).to(torch::kFloat32);
 }
 
-int64_t PtBayes::parameter_count() const { return 2 * classes_ * width_ + classes_; }
+int64_t PtBayes::parameter_count() const {
+  return 2 * classes_ * width_ + classes_;
+}
 
 void PtBayes::save(const std::string& path) const {
   TORCH_CHECK(means_.defined(), "pt_bayes: save called before fit()");
@@ -307,7 +310,7 @@ void MaxEntEstimator::fit(const data::MultimodalDataset& train, const data::Mult
 torch::Tensor MaxEntEstimator::predict(const data::MultimodalDataset& data) {
   TORCH_CHECK(weight_.defined(), name(), ": predict called before fit() or load()");
   torch::NoGradGuard no_grad;
-  auto x = checked_design(data, width_, name().c_str());                        // [M, D]
+  auto x = checked_design(data, width_, name().c_str());                    // [M, D]
   return torch::softmax(x.mm(weight_.t()) + bias_, 1).to(torch::kFloat32);  // [M, C]
 }
 
@@ -342,15 +345,15 @@ torch::Tensor Ldllc::penalty(const torch::Tensor& weight) const {
   torch::Tensor signs;
   {
     torch::NoGradGuard no_grad;
-    auto centred = weight - weight.mean(1, true);                          // [C, D]
-    auto norms = centred.norm(2, 1, true);                                 // [C, 1]
+    auto centred = weight - weight.mean(1, true);                                // [C, D]
+    auto norms = centred.norm(2, 1, true);                                       // [C, 1]
     auto rho = centred.mm(centred.t()) / (norms * norms.t()).clamp_min(1e-300);  // [C, C]
     // A zero-variance weight vector (e.g. W = 0 at the start) has no defined correlation: sign 0.
     auto defined = (norms > 1e-150).to(torch::kFloat64);
     signs = rho.sign() * defined * defined.t();
   }
   auto upper = torch::triu(torch::ones({c, c}, weight.options().requires_grad(false)), 1);  // j < k
-  auto diff = weight.unsqueeze(1) - weight.unsqueeze(0);                                  // [C, C, D]
+  auto diff = weight.unsqueeze(1) - weight.unsqueeze(0);                                    // [C, C, D]
   // sqrt(. + 1e-12): ||.||_2 with a finite gradient at w_j = w_k (e.g. W = 0 at the start).
   auto distance = (diff.pow(2).sum(2) + 1e-12).sqrt();  // [C, C]
   return options_.lambda1() * weight.pow(2).sum() + options_.lambda2() * (upper * signs * distance).sum();

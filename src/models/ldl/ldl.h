@@ -119,8 +119,8 @@ class PtBayes : public Estimator {
   void load(const std::string& path) override;
   /// Fitted statistics: C means and C variances of D features, C priors.
   int64_t parameter_count() const override;
-  const torch::Tensor& means() const { return means_; }          ///< [C, D]
-  const torch::Tensor& variances() const { return variances_; }  ///< [C, D]
+  const torch::Tensor& means() const { return means_; }            ///< [C, D]
+  const torch::Tensor& variances() const { return variances_; }    ///< [C, D]
   const torch::Tensor& log_priors() const { return log_priors_; }  ///< [C]
 
  private:

@@ -33,8 +33,7 @@ namespace emofuse::models::lsgmer {
 
 /// Options of LabelAttention.
 struct LabelAttentionOptions {
-  LabelAttentionOptions(int64_t embed_dim, int64_t num_heads)
-      : embed_dim_(embed_dim), num_heads_(num_heads) {}
+  LabelAttentionOptions(int64_t embed_dim, int64_t num_heads) : embed_dim_(embed_dim), num_heads_(num_heads) {}
   /// Model width D (queries, keys and values all have it).
   TORCH_ARG(int64_t, embed_dim);
   /// Attention heads; must divide embed_dim.
@@ -52,8 +51,8 @@ class LabelAttentionImpl : public torch::nn::Cloneable<LabelAttentionImpl> {
   void reset() override;
   /// queries [B, Lq, D], keys/values [B, Lk, D], key_mask [B, Lk] bool (true = real position;
   /// undefined = all real) -> [B, Lq, D]. A row whose keys are all masked attends uniformly.
-  torch::Tensor forward(const torch::Tensor& queries, const torch::Tensor& keys,
-                        const torch::Tensor& values, const torch::Tensor& key_mask = {});
+  torch::Tensor forward(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,
+                        const torch::Tensor& key_mask = {});
   /// Attention weights of the last forward, [B, heads, Lq, Lk] (detached; for tests and plots).
   const torch::Tensor& last_weights() const { return last_weights_; }
 
@@ -130,8 +129,8 @@ torch::Tensor label_similarity_log_probs(const torch::Tensor& features, const to
 /// One moving-average step L_t = a L_{t-1} + (1 - a) L'_{t-1} (paper Sec. II-B): labels [C, D],
 /// features [B, D], weights [B, C] (targets; one-hot for hard labels), decay a in [0, 1).
 /// L'_c = sum_b w_bc f_b / sum_b w_bc; rows of classes with sum_b w_bc = 0 are returned unchanged.
-torch::Tensor ema_label_update(const torch::Tensor& labels, const torch::Tensor& features,
-                               const torch::Tensor& weights, double decay);
+torch::Tensor ema_label_update(const torch::Tensor& labels, const torch::Tensor& features, const torch::Tensor& weights,
+                               double decay);
 
 // ---------------------------------------------------------------------------------------------
 // The model
@@ -239,16 +238,15 @@ enum class ModalitySelection {
   kText,   ///< "text": text only
   kAudio,  ///< "audio": audio only
 };
-inline constexpr std::array<Choice<ModalitySelection>, 4> kModalitySelections{
-    {{"auto", ModalitySelection::kAuto},
-     {"both", ModalitySelection::kBoth},
-     {"text", ModalitySelection::kText},
-     {"audio", ModalitySelection::kAudio}}};
+inline constexpr std::array<Choice<ModalitySelection>, 4> kModalitySelections{{{"auto", ModalitySelection::kAuto},
+                                                                               {"both", ModalitySelection::kBoth},
+                                                                               {"text", ModalitySelection::kText},
+                                                                               {"audio", ModalitySelection::kAudio}}};
 
 /// What the YAML options say, read and range-checked without a dataset.
 struct LsgmerConfig {
-  LsgmerOptions model{2};             ///< num_classes and the input routing are set by make_lsgmer
-  int64_t vocab_size = 4000;          ///< used when text_input = kTokens
+  LsgmerOptions model{2};     ///< num_classes and the input routing are set by make_lsgmer
+  int64_t vocab_size = 4000;  ///< used when text_input = kTokens
   TextInput text_input = TextInput::kTokens;
   ModalitySelection modalities = ModalitySelection::kAuto;
   /// Every YAML option by its key, as lsgmer_config_from_yaml reads them (not the routing fields
@@ -272,7 +270,6 @@ namespace emofuse::models {
 /// cover the tokenizer), text_input ("tokens" | "features"), modalities ("auto" | "both" |
 /// "text" | "audio"), label_enhancement (true), apc (true), apc_weight (0.5),
 /// apc_temperature (1.0), label_ema (true), ema_decay (0.9).
-std::shared_ptr<DistributionModule> make_lsgmer(const data::DatasetSchema& schema,
-                                                const YAML::Node& options);
+std::shared_ptr<DistributionModule> make_lsgmer(const data::DatasetSchema& schema, const YAML::Node& options);
 
 }  // namespace emofuse::models

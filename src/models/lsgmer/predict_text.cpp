@@ -11,9 +11,9 @@
 #include "core/io.h"
 #include "core/options.h"
 #include "data/meld.h"
+#include "models/bundle.h"
 #include "models/lsgmer/lsgmer.h"
 #include "text/tokenizer.h"
-#include "models/bundle.h"
 
 namespace emofuse::models::lsgmer {
 
@@ -44,8 +44,8 @@ std::vector<std::string> read_lines(const std::string& path) {
 // data.context_window of the run that wrote the bundle: <run>/model or <run>/folds/NN/model.
 void resolve_context(const std::string& bundle_dir, TextPredictions& out) {
   const fs::path bundle = fs::absolute(bundle_dir).lexically_normal();
-  for (const fs::path& config : {bundle.parent_path() / "config.yaml",
-                                 bundle.parent_path().parent_path().parent_path() / "config.yaml"}) {
+  for (const fs::path& config :
+       {bundle.parent_path() / "config.yaml", bundle.parent_path().parent_path().parent_path() / "config.yaml"}) {
     if (!fs::exists(config)) continue;
     const YAML::Node root = load_yaml_file(config.string());  // DataError naming file and line
     out.context_source = config.string();
@@ -82,12 +82,10 @@ TextPredictions text_predict(const std::string& bundle_dir, const std::string& t
   }
   if (schema.modalities.size() != 1 || schema.modalities[0].role != data::ModalityRole::kText) {
     throw DataError(yaml_path, "field 'schema'",
-                    "not a text-only model: it reads " + inputs +
-                        "; --text supplies one text modality (token ids)");
+                    "not a text-only model: it reads " + inputs + "; --text supplies one text modality (token ids)");
   }
   const auto& spec = schema.modalities[0];
-  const YAML::Node text_input =
-      bundle.model_options.IsMap() ? bundle.model_options["text_input"] : YAML::Node();
+  const YAML::Node text_input = bundle.model_options.IsMap() ? bundle.model_options["text_input"] : YAML::Node();
   const bool tokens =
       !text_input || parse_choice(text_input.as<std::string>(), yaml_path + ": model.options.text_input",
                                   kTextInputs) == TextInput::kTokens;
@@ -112,15 +110,14 @@ TextPredictions text_predict(const std::string& bundle_dir, const std::string& t
   const int max_tokens = static_cast<int>(spec.shape[0]);
   auto ids = data::tokenize_lines(text_file, tokenizer, max_tokens, out.context_window);
   const int64_t n = ids.size(0), c = schema.num_classes();
-  TORCH_CHECK(n == static_cast<int64_t>(out.lines.size()), "text_predict: tokenize_lines gave ", n,
-              " rows for ", out.lines.size(), " lines");
+  TORCH_CHECK(n == static_cast<int64_t>(out.lines.size()), "text_predict: tokenize_lines gave ", n, " rows for ",
+              out.lines.size(), " lines");
 
   // A dataset of the unlabelled lines: uniform placeholder targets (never scored), one trial per
   // line, all from one "speaker".
-  data::MultimodalDataset dataset(
-      schema.modalities, {ids}, torch::full({n, c}, 1.0 / static_cast<double>(c)),
-      torch::zeros({n}, torch::kInt64), torch::arange(n, torch::kInt64), schema.class_names,
-      text_file);
+  data::MultimodalDataset dataset(schema.modalities, {ids}, torch::full({n, c}, 1.0 / static_cast<double>(c)),
+                                  torch::zeros({n}, torch::kInt64), torch::arange(n, torch::kInt64), schema.class_names,
+                                  text_file);
   out.probabilities = bundle.estimator->predict(bundle.standardizer.apply(dataset));
   out.class_names = schema.class_names;
   return out;
@@ -130,8 +127,8 @@ std::string text_predictions_csv(const TextPredictions& predictions) {
   const auto& p = predictions.probabilities;
   TORCH_CHECK(p.dim() == 2 && p.size(0) == static_cast<int64_t>(predictions.lines.size()) &&
                   p.size(1) == static_cast<int64_t>(predictions.class_names.size()),
-              "text_predictions_csv: probabilities ", p.sizes(), " do not match ",
-              predictions.lines.size(), " lines and ", predictions.class_names.size(), " classes");
+              "text_predictions_csv: probabilities ", p.sizes(), " do not match ", predictions.lines.size(),
+              " lines and ", predictions.class_names.size(), " classes");
   std::ostringstream out;
   out << std::setprecision(6) << "line,predicted";
   for (const auto& name : predictions.class_names) out << ",p_" << csv_escape(name);
