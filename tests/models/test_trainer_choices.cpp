@@ -10,8 +10,8 @@
 #include "core/options.h"
 #include "models/trainer.h"
 #include "test_util.h"
-#include "tiny_experiment.h"
 #include "train/config.h"
+#include "train/tiny_experiment.h"
 
 using namespace emofuse;
 using namespace emofuse::train;
