@@ -28,4 +28,5 @@ emofuse_layer_probe(models_cannot_include_train models "train/experiment.h" TRUE
 emofuse_layer_probe(data_cannot_include_models data "models/registry.h" TRUE)
 emofuse_layer_probe(core_cannot_include_data core "data/dataset.h" TRUE)
 emofuse_layer_probe(nn_cannot_include_ot nn "ot/sinkhorn.h" TRUE)
+emofuse_layer_probe(train_cannot_include_report train "report/html_report.h" TRUE)
 emofuse_layer_probe(train_includes_models train "models/registry.h" FALSE)

@@ -16,6 +16,8 @@ packages=(
   clang-14 libclang-rt-14-dev # the ASan+UBSan build and the libFuzzer targets (docs/robustness.md)
   clang-format-14         # scripts/format.sh (.clang-format), checked in CI
   libboost-math-dev       # distributions for the paired statistics (Wilcoxon signed-rank, metrics/)
+  libplplot-dev           # report figures (SVG), src/report/
+  chromium                # the report's browser test (tests/report/), headless
 )
 
 missing=()

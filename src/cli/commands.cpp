@@ -17,6 +17,7 @@
 #include "metrics/metrics.h"
 #include "models/lsgmer/predict_text.h"
 #include "models/registry.h"
+#include "report/html_report.h"
 #include "train/config.h"
 #include "train/experiment.h"
 #include "train/report.h"
@@ -97,7 +98,7 @@ namespace {
 struct TrainArgs {
   std::string config, data, format, run_dir;
   std::vector<std::string> sets;
-  bool resume = false, quiet = false, overwrite = false;
+  bool resume = false, quiet = false, overwrite = false, no_report = false;
   int threads = 0;
   bool threads_given = false;
 };
@@ -136,6 +137,7 @@ void register_train_command(CLI::App& app) {
   cmd->add_flag("--overwrite", a->overwrite, "Clear a non-empty run folder (an earlier run) and start again")
       ->excludes(resume);
   cmd->add_flag("--quiet", a->quiet, "No per-epoch lines");
+  cmd->add_flag("--no-report", a->no_report, "Do not write report.html (figures) into the run folder");
   auto* threads =
       cmd->add_option("--threads", a->threads, "LibTorch threads (0 = all cores)")->check(thread_count_range());
   cmd->callback([a, threads] {
@@ -160,7 +162,8 @@ void register_train_command(CLI::App& app) {
               << (result.leaky ? "  ** LEAKY protocol: scores are inflated **" : "") << "\n"
               << train::format_comparison({result}, loaded.ceiling, all_metric_names(true), false) << "\n"
               << train::format_paired({result}, result.headline_metric, false) << "run folder: " << result.run_dir
-              << " (summary.md, metrics.json, confusion.csv)\n";
+              << " (summary.md, metrics.json, confusion.csv" << (a->no_report ? "" : ", report.html") << ")\n";
+    if (!a->no_report) report::write_report({result.run_dir}, (fs::path(result.run_dir) / "report.html").string());
   });
 }
 
@@ -447,6 +450,9 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
   if (ceiling) *ceiling = data_for(configs.front()).ceiling;
   std::vector<train::ExperimentResult> results;
   for (size_t i = 0; i < configs.size(); ++i) {
+    // Which model of how many runs now (its fold lines follow as each fold completes).
+    std::cerr << "model " << i + 1 << "/" << configs.size() << ": " << configs[i].name << " (" << configs[i].model_name
+              << ")\n";
     train::RunOptions run;
     run.quiet = quiet;
     run.resume = resume;
@@ -460,10 +466,10 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
 
 // Prints the comparison of `results` (the table with the floor and ceiling rows, then the paired
 // statistics on the headline metric) and writes it to <out_dir>/summary.md, with the paired
-// statistics of every metric in <out_dir>/comparison.json.
+// statistics of every metric in <out_dir>/comparison.json, and (html_report) <out_dir>/report.html.
 void report_comparison(const std::vector<train::ExperimentResult>& results,
                        const std::optional<std::map<std::string, double>>& ceiling, const std::string& out_dir,
-                       const std::string& title) {
+                       const std::string& title, bool html_report) {
   const std::string metric = results.front().headline_metric;
   std::cout << "\n"
             << title << "\n"
@@ -483,6 +489,11 @@ void report_comparison(const std::vector<train::ExperimentResult>& results,
   for (const auto& r : results) j["models"].push_back({{"name", r.name}, {"run_dir", r.run_dir}});
   j["paired"] = train::paired_json(results);
   write_text_atomic((fs::path(out_dir) / "comparison.json").string(), j.dump(2) + "\n");
+  if (html_report) {
+    const auto path = (fs::path(out_dir) / "report.html").string();
+    report::write_report({out_dir}, path);
+    std::cout << "report (figures): " << path << "\n";
+  }
 }
 
 }  // namespace
@@ -493,7 +504,7 @@ void register_demo_command(CLI::App& app) {
     int threads = 0;
     uint64_t seed = 0;
     std::string out = "runs/demo";
-    bool quick = false, verbose = false, raw = false;
+    bool quick = false, verbose = false, raw = false, no_report = false;
   };
   auto a = std::make_shared<DemoArgs>();
   add_threads_option(cmd, a->threads);
@@ -501,6 +512,7 @@ void register_demo_command(CLI::App& app) {
   cmd->add_option("--out", a->out, "Folder for the runs")->capture_default_str();
   cmd->add_flag("--quick", a->quick, "A tiny cohort and few epochs (a smoke test, not a result)");
   cmd->add_flag("--verbose", a->verbose, "Per-epoch lines");
+  cmd->add_flag("--no-report", a->no_report, "Do not write report.html (figures) into the output folder");
   cmd->add_flag("--raw", a->raw,
                 "Start from simulated raw signals (WESAD layout): raw -> features -> models, 4 conditions");
   cmd->callback([a] {
@@ -539,7 +551,8 @@ void register_demo_command(CLI::App& app) {
     report_comparison(results, ceiling, a->out,
                       std::string(a->raw ? "Simulated raw WESAD-layout recordings -> window features"
                                          : "Synthetic DMER-shaped cohort") +
-                          ", leave-one-subject-out (seed " + std::to_string(a->seed) + ")");
+                          ", leave-one-subject-out (seed " + std::to_string(a->seed) + ")",
+                      !a->no_report);
     std::cout << "runs and predictions under " << a->out << "\n";
   });
 }
@@ -581,6 +594,8 @@ void register_ablate_command(CLI::App& app) {
   auto only = std::make_shared<std::vector<std::string>>();
   auto resume = std::make_shared<bool>(false);
   auto overwrite = std::make_shared<bool>(false);
+  auto no_report = std::make_shared<bool>(false);
+  cmd->add_flag("--no-report", *no_report, "Do not write report.html (figures) into the output folder");
   auto* resume_flag =
       cmd->add_flag("--resume", *resume, "Continue an interrupted ablation (completed folds are read back)");
   cmd->add_flag("--overwrite", *overwrite, "Clear the variants' run folders (an earlier ablation) and start again")
@@ -595,7 +610,7 @@ void register_ablate_command(CLI::App& app) {
   auto thread_count = std::make_shared<int>(0);
   auto* threads = cmd->add_option("--threads", *thread_count, "LibTorch threads (0 = all cores; overrides the base's)")
                       ->check(thread_count_range());
-  cmd->callback([file, out, sets, quiet, only, resume, overwrite, thread_count, threads] {
+  cmd->callback([file, out, sets, quiet, only, resume, overwrite, no_report, thread_count, threads] {
     auto root = train::load_yaml_file(*file);
     OptionReader r(root, "");
     auto base = r.node("base");
@@ -624,8 +639,30 @@ void register_ablate_command(CLI::App& app) {
     const std::string dir = out->empty() ? "runs/" + fs::path(*file).stem().string() : *out;
     std::optional<std::map<std::string, double>> ceiling;
     auto results = run_variants(base, variants, dir, *quiet, &ceiling, *resume, *overwrite);
-    report_comparison(results, ceiling, dir, "Ablation " + *file);
+    report_comparison(results, ceiling, dir, "Ablation " + *file, !*no_report);
     std::cout << "runs under " << dir << "\n";
+  });
+}
+
+// ------------------------------------------------------------------------------------------ report
+void register_report_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "report", "Write one HTML page with figures for run folders (train, ablate, demo, ldl-bench); no network needed");
+  auto folders = std::make_shared<std::vector<std::string>>();
+  auto out = std::make_shared<std::string>();
+  cmd->add_option("folders", *folders,
+                  "Run folders (metrics.json), or folders of demo / ablate (comparison.json) or ldl-bench "
+                  "(summary.json) runs")
+      ->required();
+  cmd->add_option("-o,--out", *out, "The HTML file to write (default: report.html in the first folder)");
+  cmd->callback([folders, out] {
+    const std::string path = out->empty() ? (fs::path(folders->front()) / "report.html").string() : *out;
+    const auto parent = fs::path(path).parent_path();
+    if (!parent.empty() && !fs::is_directory(parent)) {
+      throw DataError(path, "", "its folder " + parent.string() + " does not exist");
+    }
+    report::write_report(*folders, path);
+    std::cout << "report: " << path << "\n";
   });
 }
 

@@ -15,6 +15,7 @@ void register_info_command(CLI::App& app);
 void register_ablate_command(CLI::App& app);
 void register_ldl_bench_command(CLI::App& app);
 void register_features_command(CLI::App& app);
+void register_report_command(CLI::App& app);
 
 /// Simulates `subjects` raw WESAD-layout recordings (ECG, EDA, PPG, respiration, temperature,
 /// acceleration driven by the condition) under <folder>/raw, extracts window features into

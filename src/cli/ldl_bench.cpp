@@ -45,6 +45,7 @@
 #include "models/ldl/inner_cv.h"
 #include "models/ldl/ldl.h"
 #include "models/registry.h"
+#include "report/html_report.h"
 #include "train/config.h"
 #include "train/experiment.h"
 #include "train/report.h"
@@ -66,6 +67,7 @@ struct LdlBenchArgs {
   int threads = 0;
   bool verbose = false;
   bool renormalise = false;
+  bool no_report = false;
   int64_t inner_folds = 5;             ///< 0: no inner search (every method with its options as given)
   std::string inner_criterion = "kl";  ///< kl or chebyshev
 };
@@ -482,6 +484,11 @@ void run_ldl_bench(const LdlBenchArgs& a) {
   write_text_atomic((fs::path(out_dir) / "summary.json").string(),
                     format_json(results, methods, chosen, a, dataset).dump(2) + "\n");
   std::cout << "summary.md, summary.csv, summary.json and runs under " << out_dir << "\n";
+  if (!a.no_report) {
+    const auto path = (fs::path(out_dir) / "report.html").string();
+    report::write_report({out_dir}, path);
+    std::cout << "report (figures): " << path << "\n";
+  }
 }
 
 }  // namespace
@@ -516,6 +523,7 @@ void register_ldl_bench_command(CLI::App& app) {
       ->capture_default_str();
   add_threads_option(cmd, a->threads);
   cmd->add_flag("--verbose", a->verbose, "Per-fold and per-epoch lines");
+  cmd->add_flag("--no-report", a->no_report, "Do not write report.html (figures) into the output folder");
   cmd->add_flag("--renormalise", a->renormalise,
                 "Divide every label row by its sum (for sets whose rows do not sum to 1); reported on stderr");
   cmd->callback([a] { run_ldl_bench(*a); });

@@ -4,7 +4,10 @@
 
 #include <torch/torch.h>
 
+#include <chrono>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 
 #include "data/dataset.h"
@@ -22,6 +25,17 @@ struct FitContext {
   uint64_t seed = 0;                        ///< seed for this fit (already mixed with the fold)
   /// Called after every epoch (after its checkpoint is written), for gradient-trained models.
   std::function<void(const EpochRecord&)> on_epoch_end;
+
+  /// Where this fit sits in a longer run (the folds of an experiment), for the run's ETA on the
+  /// per-epoch lines. Fractions are of the whole run's work, each fold counting equally.
+  struct RunProgress {
+    double done_before = 0;    ///< done when this fit starts (earlier folds)
+    double share = 1;          ///< this fit's part of the run
+    double done_at_start = 0;  ///< done when `started` (folds read back on resume took no time)
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  };
+  /// Unset: the ETA covers this fit only.
+  std::optional<RunProgress> run_progress;
 };
 
 class Estimator {
@@ -41,6 +55,13 @@ class Estimator {
   virtual void load(const std::string& path) = 0;
   /// Number of trainable scalars (0 for non-parametric methods).
   virtual int64_t parameter_count() const { return 0; }
+  /// Named 2-D matrices that show what the fitted model does on `sample` (one sample), for
+  /// reports: for HeLo the label correlation R of its training targets, the similarity S of its
+  /// label embeddings and the sample's transport plan. Empty for models that show none.
+  virtual std::map<std::string, torch::Tensor> inspect(const data::MultimodalDataset& sample) {
+    (void)sample;
+    return {};
+  }
 };
 
 }  // namespace emofuse::models

@@ -118,4 +118,25 @@ int64_t DeepEstimator::parameter_count() const {
   return count;
 }
 
+std::map<std::string, torch::Tensor> DeepEstimator::inspect(const data::MultimodalDataset& sample) {
+  std::map<std::string, torch::Tensor> views;
+  if (!module_ || sample.size() != 1) return views;
+  c10::InferenceMode inference;
+  const bool was_training = module_->is_training();
+  module_->eval();
+  for (const auto& item : module_->named_buffers()) {
+    if (item.value().dim() == 2) views[item.key()] = item.value().detach().clone();
+  }
+  const auto output = module_->forward(sample.batch(torch::zeros({1}, torch::kInt64)).inputs);
+  module_->train(was_training);
+  for (const auto& [name, value] : output.extras) {
+    if (value.dim() == 2) {
+      views[name] = value.clone();  // one matrix for the model (e.g. label_similarity [C, C])
+    } else if (value.dim() == 3 && value.size(0) == 1) {
+      views[name] = value[0].clone();  // the sample's matrix (e.g. ot_plan [n, n])
+    }
+  }
+  return views;
+}
+
 }  // namespace emofuse::models

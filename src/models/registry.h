@@ -50,6 +50,9 @@ class DeepEstimator : public Estimator {
   void save(const std::string& path) const override;
   void load(const std::string& path) override;
   int64_t parameter_count() const override;
+  /// The module's 2-D buffers (e.g. HeLo's label_correlation) and the extras of its forward pass
+  /// on `sample` that are matrices for one sample (label_similarity, ot_plan), in eval mode.
+  std::map<std::string, torch::Tensor> inspect(const data::MultimodalDataset& sample) override;
   /// The trained module (built by fit() or load()); null before.
   std::shared_ptr<DistributionModule> module() const { return module_; }
   /// Epochs run and the selected epoch of the last fit() (-1 before).

@@ -7,10 +7,15 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <limits>
 
+#include <nlohmann/json.hpp>
+#include <sstream>
+
 #include "core/error.h"
+#include "core/io.h"
 #include "core/runtime.h"
 #include "metrics/metrics.h"
 
@@ -95,6 +100,10 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
     hist.insert(hist.end(), {double(r.epoch), r.train_loss, r.validation_score, r.learning_rate, r.seconds});
   }
   archive.write("history", torch::tensor(hist, torch::kFloat64));
+  // The per-term losses and validation metrics of each epoch (history.csv), as JSON.
+  nlohmann::json details = nlohmann::json::array();
+  for (const auto& r : s.history) details.push_back({{"train", r.train_terms}, {"validation", r.validation_metrics}});
+  archive.write("history_details", c10::IValue(details.dump()));
   const std::string tmp = path + ".partial";
   archive.save_to(tmp);
   fs::rename(tmp, path);
@@ -128,6 +137,8 @@ CheckpointState load_checkpoint(const std::string& path, torch::nn::Module& mode
     std::string reason = e.what_without_backtrace();
     reason = reason.substr(0, reason.find('\n'));
     throw DataError(path, "", "does not fit this fold's model or optimizer (" + reason + ")" + restart);
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(path, "field 'history_details'", std::string("not the expected JSON (") + e.what() + ")" + restart);
   }
 }
 
@@ -167,6 +178,16 @@ CheckpointState read_checkpoint(torch::serialize::InputArchive& archive, torch::
     r.learning_rate = h[i][3];
     r.seconds = h[i][4];
     s.history.push_back(r);
+  }
+  c10::IValue details;
+  if (archive.try_read("history_details", details) && details.isString()) {
+    const auto j = nlohmann::json::parse(details.toStringRef());
+    TORCH_CHECK(j.is_array() && j.size() == s.history.size(), "history_details has ", j.size(), " records for ",
+                s.history.size(), " epochs");
+    for (size_t i = 0; i < s.history.size(); ++i) {
+      s.history[i].train_terms = j[i].at("train").get<std::map<std::string, double>>();
+      s.history[i].validation_metrics = j[i].at("validation").get<std::map<std::string, double>>();
+    }
   }
   return s;
 }
@@ -257,6 +278,31 @@ double TrainerOptions::lr_factor(int64_t epoch) const {
   throw OptionError("training.schedule", "not a known schedule");  // unreachable after validate()
 }
 
+std::string history_csv(const std::vector<EpochRecord>& history) {
+  std::vector<std::string> terms, metrics_names;
+  if (!history.empty()) {
+    for (const auto& [name, value] : history.front().train_terms) terms.push_back(name);
+    for (const auto& [name, value] : history.front().validation_metrics) metrics_names.push_back(name);
+  }
+  std::ostringstream csv;
+  csv << std::setprecision(8) << "epoch,train_loss";
+  for (const auto& t : terms) csv << ",train_" << t;
+  for (const auto& m : metrics_names) csv << ",validation_" << m;
+  csv << ",learning_rate,seconds\n";
+  auto cell = [&csv](const std::map<std::string, double>& values, const std::string& key) {
+    csv << ",";
+    auto it = values.find(key);
+    if (it != values.end()) csv << it->second;
+  };
+  for (const auto& r : history) {
+    csv << r.epoch + 1 << "," << r.train_loss;
+    for (const auto& t : terms) cell(r.train_terms, t);
+    for (const auto& m : metrics_names) cell(r.validation_metrics, m);
+    csv << "," << r.learning_rate << "," << r.seconds << "\n";
+  }
+  return csv.str();
+}
+
 Trainer::Trainer(TrainerOptions options) : options_(std::move(options)) {
   options_.validate();
 }
@@ -311,6 +357,7 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
 
     model.train();
     double loss_sum = 0;
+    std::map<std::string, double> term_sums;  // each loss term, summed over samples
     for (int64_t b = 0; b < batches; ++b) {
       auto idx = order.narrow(0, b * o.batch_size(), std::min(o.batch_size(), n - b * o.batch_size()));
       auto batch = train.batch(idx);
@@ -336,6 +383,7 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
         model.after_step(output, batch);
       }
       loss_sum += loss_value * idx.size(0);
+      for (const auto& [name, value] : terms.parts) term_sums[name] += value * idx.size(0);
       if (tty) {
         const double done = double(epoch - first_epoch) + double(b + 1) / batches;
         const double eta = seconds_since(fit_start) / done * (o.epochs() - first_epoch - done);
@@ -347,17 +395,20 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
       }
     }
 
-    EpochRecord record{epoch, loss_sum / n, std::numeric_limits<double>::quiet_NaN(), lr, seconds_since(epoch_start)};
+    EpochRecord record;
+    record.epoch = epoch;
+    record.train_loss = loss_sum / n;
+    record.validation_score = std::numeric_limits<double>::quiet_NaN();
+    record.learning_rate = lr;
+    record.seconds = seconds_since(epoch_start);
+    for (const auto& [name, sum] : term_sums) record.train_terms[name] = sum / n;
     double smoothed = std::numeric_limits<double>::quiet_NaN();
     if (has_validation) {
       auto pred = predict(model, validation, o.eval_batch_size());
-      if (o.monitor() == "loss") {
-        record.validation_score =
-            models::kl_divergence_loss(pred.clamp_min(1e-12).log(), validation.targets()).item<double>();
-      } else {
-        record.validation_score =
-            metrics::evaluate_predictions(pred, validation.targets(), validation.hard_labels()).at(o.monitor());
-      }
+      record.validation_metrics = metrics::evaluate_predictions(pred, validation.targets(), validation.hard_labels());
+      record.validation_metrics["loss"] =
+          models::kl_divergence_loss(pred.clamp_min(1e-12).log(), validation.targets()).item<double>();
+      record.validation_score = record.validation_metrics.at(o.monitor());
     }
     state.history.push_back(record);
     bool improved = true, stop = false;
@@ -382,14 +433,30 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
     if (improved) state.best_state = snapshot(model);
     state.next_epoch = epoch + 1;
     if (stop) state.next_epoch = o.epochs();  // a resumed run must not continue past the stop
-    if (!checkpoint.empty()) save_checkpoint(checkpoint, model, *optimizer, state, owner);
+    if (!checkpoint.empty()) {
+      save_checkpoint(checkpoint, model, *optimizer, state, owner);
+      // Rewritten whole from the history the checkpoint holds, so after a resume it has exactly
+      // the epochs the checkpoint has.
+      write_text_atomic((fs::path(context.checkpoint_dir) / "history.csv").string(), history_csv(state.history));
+    }
     if (tty) std::fprintf(stderr, "\r\033[K");
     if (o.progress()) {
       char mean_text[48] = "";
       if (has_validation && o.smoothing() > 1) std::snprintf(mean_text, sizeof(mean_text), " (mean %.4f)", smoothed);
-      std::fprintf(stderr, "%s epoch %lld/%lld loss %.4f val_%s %.4f%s lr %.2e %.1fs%s\n", context.fold_name.c_str(),
+      std::string run_text;
+      if (context.run_progress) {
+        // The run's ETA: the time spent since the run started over the work done since, times the
+        // work left (an upper bound when early stopping ends folds before their last epoch).
+        const auto& p = *context.run_progress;
+        const double done = p.done_before + p.share * double(epoch + 1) / double(o.epochs());
+        const double elapsed = seconds_since(p.started), progressed = done - p.done_at_start;
+        run_text = " | run " + std::to_string(static_cast<int>(100 * done + 0.5)) + "%";
+        if (progressed > 0) run_text += " ETA " + format_duration(elapsed / progressed * (1 - done));
+      }
+      std::fprintf(stderr, "%s epoch %lld/%lld loss %.4f val_%s %.4f%s lr %.2e %.1fs%s%s\n", context.fold_name.c_str(),
                    static_cast<long long>(epoch + 1), static_cast<long long>(o.epochs()), record.train_loss,
-                   o.monitor().c_str(), record.validation_score, mean_text, lr, record.seconds, improved ? " *" : "");
+                   o.monitor().c_str(), record.validation_score, mean_text, lr, record.seconds, improved ? " *" : "",
+                   run_text.c_str());
     }
     if (on_epoch_end) on_epoch_end(record);
     if (stop) {

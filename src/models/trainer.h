@@ -20,6 +20,7 @@
 #include <array>
 #include <functional>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -116,7 +117,17 @@ struct EpochRecord {
   double validation_score = 0;  ///< the monitored metric (NaN without validation data)
   double learning_rate = 0;
   double seconds = 0;
+  /// Epoch mean (over samples) of each term of the model's loss, e.g. {"kl", "corr"} for HeLo.
+  std::map<std::string, double> train_terms;
+  /// Every metric on the validation rows, and "loss" (their KL); empty without validation data.
+  std::map<std::string, double> validation_metrics;
 };
+
+/// <fold folder>/history.csv of `history` (one row per epoch, written after every epoch):
+///   epoch (1-based), train_loss, train_<term> for each loss term, validation_<metric> for "loss"
+///   and every metric, learning_rate, seconds.
+/// The columns are those of the first record; a value a record lacks is left empty.
+std::string history_csv(const std::vector<EpochRecord>& history);
 
 /// What the early-stopping rule decides after the epochs of a history.
 struct EpochSelection {

@@ -52,6 +52,8 @@ json outcome_to_json(const FoldOutcome& f) {
           {"test_subjects", f.test_subjects}};
 }
 
+FoldOutcome fold_outcome_from_json(const json& j, const std::string& path, const std::string& advice);
+
 // Reads a completed fold back; every problem names the file and the field.
 FoldOutcome read_fold_outcome(const std::string& path) {
   json j;
@@ -62,15 +64,20 @@ FoldOutcome read_fold_outcome(const std::string& path) {
     throw DataError(path, "",
                     std::string("not valid JSON (") + e.what() + "); delete this fold's folder to run the fold again");
   }
-  if (!j.is_object()) throw DataError(path, "", "expected a JSON object of fold metrics");
+  return fold_outcome_from_json(j, path, "; delete this fold's folder to run the fold again");
+}
+
+// A fold's outcome from its JSON object `j` (a fold's metrics.json, or an entry of the run's
+// "folds"); problems name `path`, the field, and end with `advice`.
+FoldOutcome fold_outcome_from_json(const json& j, const std::string& path, const std::string& advice) {
+  if (!j.is_object()) throw DataError(path, "", "expected a JSON object of fold metrics" + advice);
   FoldOutcome f;
   auto field = [&](const char* key, auto& value) {
     try {
       value = j.at(key).get<std::remove_reference_t<decltype(value)>>();
     } catch (const json::exception&) {
       throw DataError(path, std::string("field '") + key + "'",
-                      std::string(j.contains(key) ? "wrong type" : "missing") +
-                          "; delete this fold's folder to run the fold again");
+                      std::string(j.contains(key) ? "wrong type" : "missing") + advice);
     }
   };
   field("fold", f.name);
@@ -225,8 +232,9 @@ FoldPlace fold_place(const ExperimentConfig& config, const std::vector<protocol:
 
 models::FitContext fold_fit_context(const ExperimentConfig& config, const protocol::Fold& fold, size_t index,
                                     const FoldPlace& place, const models::TrainerOptions& trainer_options,
-                                    const RunOptions& options) {
+                                    const RunOptions& options, const models::FitContext::RunProgress& progress) {
   models::FitContext context;
+  context.run_progress = progress;
   context.trainer = &trainer_options;
   context.checkpoint_dir = place.dir.string();
   context.fold_name = place.label;
@@ -265,6 +273,26 @@ torch::Tensor fit_and_evaluate(models::Estimator& estimator, const StandardizedF
   return predictions;
 }
 
+// <fold_dir>/model_views.json: the matrices the fitted model shows on the first test sample
+// (Estimator::inspect; e.g. HeLo's label correlation, label similarity and transport plan), for
+// the report. Nothing is written for a model that shows none.
+void write_model_views(models::Estimator& estimator, const data::MultimodalDataset& test, const FoldPlace& place) {
+  if (test.size() == 0) return;
+  const auto sample = test.subset(torch::zeros({1}, torch::kInt64));
+  const auto views = estimator.inspect(sample);
+  if (views.empty()) return;
+  json j;
+  j["sample"] = {{"subject", subject_names_of(sample).front()}, {"trial", sample.trials()[0].item<int64_t>()}};
+  for (const auto& [name, matrix] : views) {
+    auto m = matrix.to(torch::kFloat64).contiguous();
+    std::vector<std::vector<double>> rows;
+    for (int64_t r = 0; r < m.size(0); ++r)
+      rows.emplace_back(m[r].data_ptr<double>(), m[r].data_ptr<double>() + m.size(1));
+    j["matrices"][name] = rows;
+  }
+  write_text_atomic((place.dir / "model_views.json").string(), j.dump() + "\n");
+}
+
 // Saves the fold's model as <fold_dir>/model, with the loader's tokenizer when there is one.
 void save_fold_model(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
                      const StandardizedFold& rows, const models::Estimator& estimator, const FoldOutcome& outcome,
@@ -298,14 +326,15 @@ void print_fold_line(const FoldOutcome& outcome, const FoldPlace& place) {
 FoldOutcome run_fold(const ExperimentConfig& config, const models::ModelEntry& entry,
                      const data::MultimodalDataset& dataset, const protocol::Fold& fold, size_t index,
                      const FoldPlace& place, const models::TrainerOptions& trainer_options, const RunOptions& options,
-                     std::string& all_predictions) {
+                     const models::FitContext::RunProgress& progress, std::string& all_predictions) {
   fs::create_directories(place.dir);
   const StandardizedFold rows = standardize_fold(dataset, fold);
   auto estimator = entry.build(dataset.schema(), config.model_options);
   FoldOutcome outcome;
   outcome.name = fold.name;
   const auto predictions = fit_and_evaluate(
-      *estimator, rows, fold_fit_context(config, fold, index, place, trainer_options, options), outcome);
+      *estimator, rows, fold_fit_context(config, fold, index, place, trainer_options, options, progress), outcome);
+  write_model_views(*estimator, rows.test, place);
   if (config.save_models) save_fold_model(config, dataset, rows, *estimator, outcome, place);
   const auto csv = predictions_csv(rows.test, predictions, fold.name, true);
   append_predictions(all_predictions, csv);
@@ -476,6 +505,56 @@ void summarize_folds(ExperimentResult& result) {
 
 }  // namespace
 
+ExperimentResult read_experiment_result(const std::string& run_dir) {
+  const std::string path = (fs::path(run_dir) / "metrics.json").string();
+  if (!fs::exists(path)) {
+    throw DataError(path, "", "missing: not a finished run folder (run_experiment writes it after the last fold)");
+  }
+  json j;
+  try {
+    std::ifstream in(path);
+    j = json::parse(in);
+  } catch (const json::exception& e) {
+    throw DataError(path, "", std::string("not valid JSON (") + e.what() + ")");
+  }
+  if (!j.is_object()) throw DataError(path, "", "expected a JSON object (a run's metrics.json)");
+  auto field = [&](const json& parent, const std::string& key, auto& value, const std::string& where) {
+    try {
+      value = parent.at(key).get<std::remove_reference_t<decltype(value)>>();
+    } catch (const json::exception&) {
+      throw DataError(path, "field '" + where + key + "'", parent.contains(key) ? "wrong type" : "missing");
+    }
+  };
+  ExperimentResult r;
+  r.run_dir = run_dir;
+  field(j, "name", r.name, "");
+  field(j, "model", r.model_name, "");
+  field(j, "protocol", r.protocol, "");
+  field(j, "protocol_details", r.protocol_details, "");
+  field(j, "leaky", r.leaky, "");
+  field(j, "parameters", r.parameters, "");
+  field(j, "headline_metric", r.headline_metric, "");
+  field(j, "command_line", r.command_line, "");
+  field(j, "commit", r.commit, "");
+  field(j, "threads", r.threads, "");
+  field(j, "seconds", r.seconds, "");
+  json data;
+  field(j, "data", data, "");
+  field(data, "source", r.data.source, "data.");
+  field(data, "samples", r.data.samples, "data.");
+  field(data, "subjects", r.data.subjects, "data.");
+  field(data, "classes", r.data.class_names, "data.");
+  field(data, "class_counts", r.data.class_counts, "data.");
+  field(data, "one_hot_targets", r.data.one_hot_targets, "data.");
+  json folds = json::array();
+  if (j.contains("folds")) field(j, "folds", folds, "");
+  for (size_t i = 0; i < folds.size(); ++i) {
+    r.folds.push_back(fold_outcome_from_json(folds[i], path + " (folds[" + std::to_string(i) + "])", ""));
+  }
+  summarize_folds(r);
+  return r;
+}
+
 ExperimentResult run_experiment(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
                                 const RunOptions& options) {
   const auto run_start = std::chrono::steady_clock::now();
@@ -486,11 +565,19 @@ ExperimentResult run_experiment(const ExperimentConfig& config, const data::Mult
   ExperimentResult result = describe_run(config, dataset);
   const models::TrainerOptions trainer_options = run_trainer_options(config, options);
   std::string all_predictions;
+  size_t folds_read_back = 0;
   for (size_t f = 0; f < folds.size(); ++f) {
     const FoldPlace place = fold_place(config, folds, f);
     auto outcome = read_completed_fold(place, options, all_predictions);
-    if (!outcome)
-      outcome = run_fold(config, entry, dataset, folds[f], f, place, trainer_options, options, all_predictions);
+    if (outcome) {
+      ++folds_read_back;
+    } else {
+      const double fold_count = double(folds.size());
+      const models::FitContext::RunProgress progress{double(f) / fold_count, 1.0 / fold_count,
+                                                     double(folds_read_back) / fold_count, run_start};
+      outcome =
+          run_fold(config, entry, dataset, folds[f], f, place, trainer_options, options, progress, all_predictions);
+    }
     result.folds.push_back(*outcome);
     result.parameters = outcome->parameters;
   }

@@ -3,7 +3,9 @@
 //
 //   <run_dir>/fingerprint.json   what the results depend on (config and data; see run_folder.h)
 //   <run_dir>/config.yaml        resolved configuration
-//   <run_dir>/folds/NN_<name>/   checkpoint.pt, model/ (bundle), predictions.csv, metrics.json
+//   <run_dir>/folds/NN_<name>/   checkpoint.pt (while unfinished), history.csv (one row per epoch,
+//                                models/trainer.h), model/ (bundle), predictions.csv, metrics.json,
+//                                model_views.json (Estimator::inspect on the first test sample)
 //   <run_dir>/metrics.json       per-fold metrics, mean/std summary, the floor (prior) and the paired
 //                                statistics against it, per-class scores, the confusion matrix,
 //                                what ran (data, command line, commit, threads, time)
@@ -96,6 +98,11 @@ struct RunOptions {
 /// naming a fold's metrics.json or checkpoint.pt that cannot be read back when resuming.
 ExperimentResult run_experiment(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
                                 const RunOptions& options = {});
+
+/// Reads a finished run back from <run_dir>/metrics.json (what run_experiment returned, without
+/// re-running anything), for reports. Throws DataError naming the file and the field that is
+/// missing or of the wrong type.
+ExperimentResult read_experiment_result(const std::string& run_dir);
 
 /// Writes predictions [N, C] of `data` as CSV: row, subject, trial, predicted label, then one
 /// probability column per class (and the targets when `with_targets`).

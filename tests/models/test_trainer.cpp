@@ -30,7 +30,13 @@ namespace {
 // One history record per validation score (the only field select_epoch reads).
 std::vector<EpochRecord> history_of(const std::vector<double>& scores) {
   std::vector<EpochRecord> h;
-  for (size_t e = 0; e < scores.size(); ++e) h.push_back({int64_t(e), 0.0, scores[e], 1e-3, 0.0});
+  for (size_t e = 0; e < scores.size(); ++e) {
+    EpochRecord r;
+    r.epoch = int64_t(e);
+    r.validation_score = scores[e];
+    r.learning_rate = 1e-3;
+    h.push_back(r);
+  }
   return h;
 }
 

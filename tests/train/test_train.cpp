@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/io.h"
 #include "data/load.h"
 #include "models/registry.h"
 #include "models/trainer.h"
@@ -28,6 +29,14 @@ YAML::Node tiny_config(const std::string& model, const std::string& run_dir) {
 using testutil::SimulatedKill;
 
 }  // namespace
+
+// The lines of a history.csv without the last column (the seconds an epoch took, which differ
+// from run to run).
+static std::vector<std::string> csv_lines(const std::string& text) {
+  std::vector<std::string> out;
+  for (const auto& line : split_lines(text)) out.push_back(line.substr(0, line.rfind(',')));
+  return out;
+}
 
 TEST(Config, OverridesAndValidation) {
   YAML::Node root = tiny_config("mlp_early", "/tmp/x");
@@ -125,6 +134,13 @@ TEST(Experiment, KilledAndResumedRunMatchesUninterrupted) {
   EXPECT_THROW(run_experiment(config, data, kill_at_6), SimulatedKill);
   EXPECT_TRUE(fs::exists(dir.file("killed/folds/01_S01/metrics.json")));
   EXPECT_TRUE(fs::exists(dir.file("killed/folds/02_S02/checkpoint.pt")));
+  // history.csv is written as training goes: the killed fold has its two epochs.
+  const auto killed_history = csv_lines(testutil::read_file(dir.file("killed/folds/02_S02/history.csv")));
+  ASSERT_EQ(killed_history.size(), 3u);  // header and epochs 1, 2
+  EXPECT_EQ(killed_history[0],
+            "epoch,train_loss,train_corr,train_kl,validation_accuracy,validation_canberra,validation_chebyshev,"
+            "validation_clark,validation_cosine,validation_intersection,validation_kl,validation_loss,"
+            "validation_macro_f1,validation_uar,validation_weighted_f1,learning_rate");
   RunOptions resume = quiet;
   resume.resume = true;
   auto resumed = run_experiment(config, data, resume);
@@ -134,6 +150,19 @@ TEST(Experiment, KilledAndResumedRunMatchesUninterrupted) {
     for (const auto& [name, value] : full.folds[f].metrics) {
       EXPECT_NEAR(resumed.folds[f].metrics.at(name), value, 1e-9) << "fold " << f << " " << name;
     }
+  }
+  // After the resume each fold's history is the uninterrupted run's, epoch for epoch (every
+  // column but the seconds), and HeLo's folds show their label matrices and transport plan.
+  for (const char* fold : {"01_S01", "02_S02"}) {
+    const std::string history = std::string("folds/") + fold + "/history.csv";
+    const auto a = csv_lines(testutil::read_file(dir.file("full/" + history)));
+    EXPECT_EQ(a.size(), 5u) << history;  // header and 4 epochs
+    EXPECT_EQ(csv_lines(testutil::read_file(dir.file("killed/" + history))), a) << history;
+    const auto views =
+        nlohmann::json::parse(testutil::read_file(dir.file(std::string("killed/folds/") + fold + "/model_views.json")));
+    EXPECT_EQ(views.at("matrices").at("label_correlation").size(), 10u) << fold;
+    EXPECT_EQ(views.at("matrices").at("label_similarity").size(), 10u) << fold;
+    EXPECT_GT(views.at("matrices").at("ot_plan").size(), 0u) << fold;
   }
 }
 
