@@ -1,16 +1,34 @@
-// HeLo speed on DMER shapes (EEG 18x5, GSR 28, PPG 27, video 768; 10 emotions):
-//   - the machine's matmul GFLOP/s (1024^3 float, for scale: the BLAS in use matters ~20x)
-//   - training throughput, samples/s at batch 128 (forward + loss + backward + AdamW step)
-//   - batch-1 inference latency, median and p99, under eval() and NoGradGuard
-// each with 1 and 2 intra-op threads.
-// Usage: bench_helo [--ot gw|sinkhorn|none] [--steps N] [--options "{yaml map of HeLo options}"]
-//   e.g. --options "{encoder_hidden: 0, norm_first: false}" for the reference-code encoders.
+// HeLo speed and memory on DMER shapes (EEG 18x5, GSR 28, PPG 27, video 768; 10 emotions), per
+// LibTorch thread count:
+//   - the process's matmul GFLOP/s (1024^3 float: the BLAS in use matters ~20x, so every ratio
+//     between two programs needs this figure from both);
+//   - training at batch 128 (forward, loss, backward, AdamW step): per-step median and p99,
+//     samples/s at the median;
+//   - inference under eval() and InferenceMode at batch 1 and batch 128: median and p99;
+//   - model FLOPs: the matrix products (aten::mm, addmm, bmm, baddbmm, 2 m n k each) counted
+//     while one step / one forward pass runs, and the GFLOP/s they reach at the median time;
+//     element-wise work and the fused Gromov-Wasserstein kernel are not counted;
+//   - memory: the resident set after each configuration, the process's peak, and the growth of
+//     the resident set over --leak-calls batch-1 calls after warm-up.
+// The table goes to stdout; --json FILE writes the same figures as JSON.
+#include <ATen/record_function.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
 #include <vector>
 
+#include "core/io.h"
 #include "core/runtime.h"
 #include "data/dataset.h"
 #include "models/helo/helo.h"
@@ -18,11 +36,24 @@
 using Clock = std::chrono::steady_clock;
 using namespace emofuse;
 
-static double seconds(Clock::time_point a, Clock::time_point b) {
+namespace {
+
+const char* kUsage = R"(Usage: bench_helo [options]
+  --threads LIST     LibTorch thread counts to measure, e.g. 1 or 1,2 (default 1,2)
+  --ot KIND          gw | sinkhorn | none (default gw)
+  --options YAML     other HeLo options as a YAML map, e.g. "{encoder_hidden: 0, norm_first: false}"
+  --steps N          timed training steps at batch 128 (default 20; 3 warm-up steps first)
+  --infer-calls N    timed batch-1 forward passes (default 300; batch 128: N / 6, at least 10)
+  --leak-calls N     batch-1 calls over which the resident set's growth is measured (default 10000; 0 skips)
+  --json FILE        also write the figures as JSON
+  --help             this text
+)";
+
+double seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-static double matmul_gflops() {
+double matmul_gflops() {
   auto a = torch::randn({1024, 1024}), b = torch::randn({1024, 1024});
   for (int i = 0; i < 2; ++i) a.matmul(b);
   const int reps = 10;
@@ -31,25 +62,134 @@ static double matmul_gflops() {
   return 2.0 * 1024 * 1024 * 1024 * reps / seconds(t0, Clock::now()) / 1e9;
 }
 
+// Median and p99 (nearest rank) of `samples`, which it sorts.
+struct Quantiles {
+  double median = 0, p99 = 0;
+};
+Quantiles quantiles(std::vector<double> samples) {
+  std::sort(samples.begin(), samples.end());
+  if (samples.empty()) return {};
+  const size_t n = samples.size();
+  const size_t rank99 = std::min(n - 1, static_cast<size_t>(std::ceil(0.99 * double(n))) - 1);
+  return {samples[n / 2], samples[rank99]};
+}
+
+// Resident set now and the process's peak, in MB (Linux).
+double resident_mb() {
+  long pages = 0, resident = 0;
+  std::ifstream statm("/proc/self/statm");
+  statm >> pages >> resident;
+  return double(resident) * double(sysconf(_SC_PAGESIZE)) / 1e6;
+}
+double peak_resident_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1e3;  // ru_maxrss is in KB on Linux
+}
+
+// Counts the FLOPs (2 m n k) of the matrix products ATen runs while it is alive.
+class MatmulFlopCounter {
+ public:
+  MatmulFlopCounter() {
+    handle_ = at::addGlobalCallback(
+        at::RecordFunctionCallback(&MatmulFlopCounter::on_start).needsInputs(true).scopes({at::RecordScope::FUNCTION}));
+    flops().store(0);
+  }
+  ~MatmulFlopCounter() { at::removeCallback(handle_); }
+  double count() const { return flops().load(); }
+
+ private:
+  static std::atomic<double>& flops() {
+    static std::atomic<double> value{0};
+    return value;
+  }
+  static std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
+    const std::string name = fn.name();
+    const auto inputs = fn.inputs();
+    auto tensor = [&](size_t i) {
+      return i < inputs.size() && inputs[i].isTensor() ? inputs[i].toTensor() : at::Tensor();
+    };
+    at::Tensor a, b;
+    if (name == "aten::mm" || name == "aten::bmm") {
+      a = tensor(0);
+      b = tensor(1);
+    } else if (name == "aten::addmm" || name == "aten::baddbmm") {
+      a = tensor(1);
+      b = tensor(2);
+    } else {
+      return nullptr;
+    }
+    if (!a.defined() || !b.defined() || a.dim() < 2) return nullptr;
+    // [.., m, k] x [.., k, n]: 2 m k n per batch entry.
+    double f = 2.0 * double(a.numel()) * double(b.size(-1));
+    double expected = flops().load();
+    while (!flops().compare_exchange_weak(expected, expected + f)) {
+    }
+    return nullptr;
+  }
+  at::CallbackHandle handle_;
+};
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   ensure_passive_omp_wait(argv);
-  std::string ot = "gw", extra = "{}";
-  int steps = 20;
-  for (int i = 1; i < argc; i += 2) {
+  std::string ot = "gw", extra = "{}", json_path, thread_list = "1,2";
+  int steps = 20, infer_calls = 300, leak_calls = 10000;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
     if (i + 1 >= argc) {
-      std::fprintf(stderr, "option %s needs a value\n", argv[i]);
+      std::fprintf(stderr, "bench_helo: option %s needs a value\n%s", argv[i], kUsage);
       return 2;
     }
-    if (!std::strcmp(argv[i], "--ot"))
-      ot = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--steps"))
-      steps = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--options"))
-      extra = argv[i + 1];
-    else {
-      std::fprintf(stderr, "unknown option %s (use --ot gw|sinkhorn|none, --steps N, --options YAML)\n", argv[i]);
+    const std::string value = argv[++i];
+    try {
+      if (flag == "--ot") {
+        ot = value;
+      } else if (flag == "--steps") {
+        steps = std::stoi(value);
+      } else if (flag == "--infer-calls") {
+        infer_calls = std::stoi(value);
+      } else if (flag == "--leak-calls") {
+        leak_calls = std::stoi(value);
+      } else if (flag == "--options") {
+        extra = value;
+      } else if (flag == "--json") {
+        json_path = value;
+      } else if (flag == "--threads") {
+        thread_list = value;
+      } else {
+        std::fprintf(stderr, "bench_helo: unknown option %s\n%s", flag.c_str(), kUsage);
+        return 2;
+      }
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "bench_helo: %s: expected a whole number, got '%s'\n", flag.c_str(), value.c_str());
       return 2;
     }
+  }
+  std::vector<int> thread_counts;
+  for (const auto& field : split_fields(thread_list, ',')) {
+    const int t = std::atoi(field.c_str());
+    if (t < 1 || t > 256) {
+      std::fprintf(stderr, "bench_helo: --threads: expected thread counts >= 1 such as 1,2, got '%s'\n",
+                   thread_list.c_str());
+      return 2;
+    }
+    thread_counts.push_back(t);
+  }
+  if (steps < 1 || infer_calls < 1 || leak_calls < 0) {
+    std::fprintf(stderr, "bench_helo: --steps and --infer-calls must be >= 1, --leak-calls >= 0\n");
+    return 2;
   }
   YAML::Node options;
   try {
@@ -58,7 +198,7 @@ int main(int argc, char** argv) {
     options["ot"] = ot;
     models::HeloOptions::from_yaml(options);  // validates every key before any work
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "--options: %s\n", e.what());
+    std::fprintf(stderr, "bench_helo: --options: %s\n", e.what());
     return 2;
   }
   data::DatasetSchema schema;
@@ -71,49 +211,140 @@ int main(int argc, char** argv) {
     return std::vector<torch::Tensor>{torch::randn({b, 18, 5}), torch::randn({b, 28}), torch::randn({b, 27}),
                                       torch::randn({b, 768})};
   };
+
+  nlohmann::json report;
+  report["benchmark"] = "bench_helo";
+  report["blas"] = blas_library_name();
+  report["ot"] = ot;
+  report["options"] = extra;
+  report["shapes"] = "DMER: eeg 18x5, gsr 28, ppg 27, video 768; 10 emotions";
   std::printf("HeLo benchmark (ot=%s, options %s), BLAS %s\n", ot.c_str(), extra.c_str(), blas_library_name().c_str());
-  std::printf("%-8s %-14s %-18s %-16s %-16s\n", "threads", "matmul GFLOP/s", "train samples/s", "infer-1 median",
-              "infer-1 p99");
-  for (int threads : {1, 2}) {
+  std::printf("%-7s %-8s %-10s %-10s %-9s %-8s %-8s %-9s %-9s %-9s %-9s %-9s %-8s %-8s\n", "threads", "matmul",
+              "train/s", "step med", "step p99", "train", "train", "infer-1", "infer-1", "infer-1", "infer-128",
+              "infer-128", "RSS", "growth");
+  std::printf("%-7s %-8s %-10s %-10s %-9s %-8s %-8s %-9s %-9s %-9s %-9s %-9s %-8s %-8s\n", "", "GFLOP/s", "samples",
+              "ms", "ms", "GFLOP/s", "% matmul", "med ms", "p99 ms", "GFLOP/s", "med ms", "p99 ms", "MB", "MB");
+  const int64_t batch = 128;
+  for (int threads : thread_counts) {
     set_thread_count(threads);
+    const double matmul = matmul_gflops();
     torch::manual_seed(0);
     models::HeloModel model(schema, models::HeloOptions::from_yaml(options));
+    int64_t parameters = 0;
+    for (const auto& p : model.parameters()) parameters += p.numel();
     torch::optim::AdamW optimizer(model.parameters(), torch::optim::AdamWOptions(1e-3));
-    const int64_t batch = 128;
     auto inputs = make_inputs(batch);
     data::Batch b;
     b.inputs = inputs;
     b.targets = torch::softmax(torch::randn({batch, 10}), 1);
     model.train();
-    for (int i = 0; i < 3; ++i) {  // warm-up
+    auto train_step = [&] {
       auto loss = model.loss(model.forward(inputs), b).total;
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
+    };
+    for (int i = 0; i < 3; ++i) train_step();  // warm-up
+    double step_flops = 0;
+    {
+      MatmulFlopCounter counter;
+      train_step();
+      step_flops = counter.count();
     }
-    auto t0 = Clock::now();
+    std::vector<double> step_ms;
     for (int i = 0; i < steps; ++i) {
-      auto loss = model.loss(model.forward(inputs), b).total;
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
+      const auto s = Clock::now();
+      train_step();
+      step_ms.push_back(seconds(s, Clock::now()) * 1e3);
     }
-    const double train_rate = batch * steps / seconds(t0, Clock::now());
+    const auto step = quantiles(step_ms);
 
     model.eval();
     c10::InferenceMode inference;
     auto one = make_inputs(1);
+    auto many = make_inputs(batch);
     for (int i = 0; i < 20; ++i) model.forward(one);
-    std::vector<double> latency;
-    for (int i = 0; i < 300; ++i) {
-      auto s = Clock::now();
+    double one_flops = 0, many_flops = 0;
+    {
+      MatmulFlopCounter counter;
       model.forward(one);
-      latency.push_back(seconds(s, Clock::now()) * 1e3);
+      one_flops = counter.count();
     }
-    std::sort(latency.begin(), latency.end());
-    std::printf("%-8d %-14.1f %-18.1f %-16s %-16s\n", threads, matmul_gflops(), train_rate,
-                (std::to_string(latency[latency.size() / 2]).substr(0, 6) + " ms").c_str(),
-                (std::to_string(latency[latency.size() * 99 / 100]).substr(0, 6) + " ms").c_str());
+    {
+      MatmulFlopCounter counter;
+      model.forward(many);
+      many_flops = counter.count();
+    }
+    std::vector<double> one_ms, many_ms;
+    for (int i = 0; i < infer_calls; ++i) {
+      const auto s = Clock::now();
+      model.forward(one);
+      one_ms.push_back(seconds(s, Clock::now()) * 1e3);
+    }
+    const int many_calls = std::max(10, infer_calls / 6);
+    for (int i = 0; i < 3; ++i) model.forward(many);
+    for (int i = 0; i < many_calls; ++i) {
+      const auto s = Clock::now();
+      model.forward(many);
+      many_ms.push_back(seconds(s, Clock::now()) * 1e3);
+    }
+    const auto infer_one = quantiles(one_ms), infer_many = quantiles(many_ms);
+    // Resident-set growth over many batch-1 calls (after the calls above warmed every buffer up).
+    const double before = resident_mb();
+    for (int i = 0; i < leak_calls; ++i) model.forward(one);
+    const double growth = resident_mb() - before;
+    const double rss = resident_mb(), peak = peak_resident_mb();
+
+    const double train_gflops = step_flops / (step.median * 1e-3) / 1e9;
+    const double one_gflops = one_flops / (infer_one.median * 1e-3) / 1e9;
+    std::printf("%-7d %-8s %-10s %-10s %-9s %-8s %-8s %-9s %-9s %-9s %-9s %-9s %-8s %-8s\n", threads,
+                fixed(matmul, 1).c_str(), fixed(batch / (step.median * 1e-3), 1).c_str(), fixed(step.median, 2).c_str(),
+                fixed(step.p99, 2).c_str(), fixed(train_gflops, 1).c_str(),
+                fixed(100 * train_gflops / matmul, 1).c_str(), fixed(infer_one.median, 3).c_str(),
+                fixed(infer_one.p99, 3).c_str(), fixed(one_gflops, 1).c_str(), fixed(infer_many.median, 2).c_str(),
+                fixed(infer_many.p99, 2).c_str(), fixed(rss, 0).c_str(),
+                leak_calls > 0 ? fixed(growth, 1).c_str() : "-");
+    report["configurations"].push_back(
+        {{"threads", threads},
+         {"parameters", parameters},
+         {"matmul_gflops", matmul},
+         {"train",
+          {{"batch", batch},
+           {"steps", steps},
+           {"step_ms_median", step.median},
+           {"step_ms_p99", step.p99},
+           {"samples_per_second", batch / (step.median * 1e-3)},
+           {"matmul_flops_per_step", step_flops},
+           {"gflops", train_gflops},
+           {"share_of_matmul_gflops", train_gflops / matmul}}},
+         {"infer_batch_1",
+          {{"calls", infer_calls},
+           {"ms_median", infer_one.median},
+           {"ms_p99", infer_one.p99},
+           {"matmul_flops", one_flops},
+           {"gflops", one_gflops}}},
+         {"infer_batch_128",
+          {{"calls", many_calls},
+           {"ms_median", infer_many.median},
+           {"ms_p99", infer_many.p99},
+           {"matmul_flops", many_flops}}},
+         {"memory_mb",
+          {{"resident_after", rss},
+           {"process_peak", peak},
+           {"leak_calls", leak_calls},
+           {"resident_growth_over_leak_calls", leak_calls > 0 ? nlohmann::json(growth) : nlohmann::json()}}}});
+  }
+  std::printf(
+      "FLOPs: matrix products only (aten::mm/addmm/bmm/baddbmm, 2 m n k), counted during one step / forward "
+      "pass; %% matmul = training GFLOP/s over the matmul GFLOP/s of the same process.\n");
+  if (!json_path.empty()) {
+    try {
+      write_text_atomic(json_path, report.dump(2) + "\n");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "bench_helo: --json: %s\n", e.what());
+      return 1;
+    }
+    std::printf("JSON: %s\n", json_path.c_str());
   }
   return 0;
 }

@@ -655,7 +655,7 @@ std::vector<Figure> model_view_figures(const RunData& run) {
 const char* kStyle = R"(
 body { font-family: sans-serif; margin: 0 auto; max-width: 1100px; padding: 0 1.2em 3em; color: #222; line-height: 1.4; }
 h1 { margin-top: 1.2em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
-table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.8em; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.8em; display: block; overflow-x: auto; max-width: 100%; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; }
 th { background: #f2f2f2; }
 code { font-size: 0.95em; background: #f5f5f5; padding: 0 0.2em; }
@@ -667,7 +667,7 @@ figcaption { font-size: 0.85em; color: #444; margin-top: 0.3em; }
 .warning { background: #fff3cd; border: 1px solid #e0c36b; padding: 0.4em 0.7em; }
 .meta td:first-child { font-weight: bold; }
 nav ul { columns: 2; }
-@media print { body { max-width: none; } figure.plot, table { break-inside: avoid; } nav { display: none; } }
+@media print { body { max-width: none; } table { font-size: 0.6em; overflow: visible; } figure.plot, table { break-inside: avoid; } nav { display: none; } }
 )";
 
 // Records every figure's size and any script error in <html data-report-check="{...}">, for the
