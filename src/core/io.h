@@ -55,4 +55,7 @@ void write_text_atomic(const std::string& path, const std::string& content);
 /// Quotes a CSV field when it holds the delimiter, a quote or a line break.
 std::string csv_escape(const std::string& field);
 
+/// `text` for an XML or HTML page: &, <, > and " as &amp; &lt; &gt; &quot;.
+std::string xml_escape(const std::string& text);
+
 }  // namespace emofuse

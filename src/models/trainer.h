@@ -13,6 +13,8 @@
 //
 // Checkpoint (<checkpoint_dir>/checkpoint.pt, written atomically after every epoch): model
 // parameters and buffers, optimizer state, the best model so far, epoch counters and history.
+// Beside it, <checkpoint_dir>/history.csv (history_csv) is rewritten from that history after
+// every epoch: each loss term, each validation metric, the learning rate and the seconds.
 #pragma once
 
 #include <torch/torch.h>

@@ -168,32 +168,9 @@ RunData read_run(const std::string& run_dir) {
 
 // ------------------------------------------------------------------------------------ HTML
 
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // Inline Markdown of the tables and notes train/report.h writes: `code` and **bold**.
 std::string inline_markdown(const std::string& text) {
-  std::string out, escaped = html_escape(text);
+  std::string out, escaped = xml_escape(text);
   bool code = false, bold = false;
   for (size_t i = 0; i < escaped.size(); ++i) {
     if (escaped[i] == '`') {
@@ -272,8 +249,8 @@ struct Figure {
 std::string figure_html(const Figure& f, int number) {
   std::ostringstream out;
   out << "<figure class=\"plot" << (f.wide ? " wide" : "") << "\" id=\"figure-" << number << "\">" << f.svg
-      << "<figcaption><strong>Figure " << number << ". " << html_escape(f.title) << ".</strong> "
-      << html_escape(f.caption) << "</figcaption></figure>\n";
+      << "<figcaption><strong>Figure " << number << ". " << xml_escape(f.title) << ".</strong> "
+      << xml_escape(f.caption) << "</figcaption></figure>\n";
   return out.str();
 }
 
@@ -708,17 +685,17 @@ std::string run_header_html(const RunData& run) {
                std::to_string(c < r.data.class_counts.size() ? r.data.class_counts[c] : 0);
   }
   html << "<table class=\"meta\">\n"
-       << "<tr><td>model</td><td>" << html_escape(r.model_name) << " (" << r.parameters << " parameters)</td></tr>\n"
-       << "<tr><td>data</td><td>" << html_escape(r.data.source) << ": " << r.data.samples << " samples, "
+       << "<tr><td>model</td><td>" << xml_escape(r.model_name) << " (" << r.parameters << " parameters)</td></tr>\n"
+       << "<tr><td>data</td><td>" << xml_escape(r.data.source) << ": " << r.data.samples << " samples, "
        << r.data.subjects << " subjects, " << (r.data.one_hot_targets ? "one-hot targets" : "label distributions")
        << "</td></tr>\n"
-       << "<tr><td>class balance (argmax)</td><td>" << html_escape(balance) << "</td></tr>\n"
-       << "<tr><td>protocol</td><td>" << html_escape(r.protocol_details) << ", " << r.folds.size()
+       << "<tr><td>class balance (argmax)</td><td>" << xml_escape(balance) << "</td></tr>\n"
+       << "<tr><td>protocol</td><td>" << xml_escape(r.protocol_details) << ", " << r.folds.size()
        << " folds</td></tr>\n"
-       << "<tr><td>command</td><td><code>" << html_escape(r.command_line) << "</code></td></tr>\n"
-       << "<tr><td>commit, threads, time</td><td>" << html_escape(r.commit) << ", " << r.threads << ", "
+       << "<tr><td>command</td><td><code>" << xml_escape(r.command_line) << "</code></td></tr>\n"
+       << "<tr><td>commit, threads, time</td><td>" << xml_escape(r.commit) << ", " << r.threads << ", "
        << fixed(r.seconds, 1) << " s</td></tr>\n"
-       << "<tr><td>folder</td><td><code>" << html_escape(r.run_dir) << "</code></td></tr>\n"
+       << "<tr><td>folder</td><td><code>" << xml_escape(r.run_dir) << "</code></td></tr>\n"
        << "</table>\n";
   return html.str();
 }
@@ -830,8 +807,8 @@ std::string render_report(const std::vector<std::string>& folders) {
   // One section per run.
   for (const auto& run : runs) {
     const auto& r = run.result;
-    body << "<section id=\"" << anchor_of(r.name) << "\">\n<h2>" << html_escape(r.name) << " ("
-         << html_escape(r.model_name) << ")</h2>\n"
+    body << "<section id=\"" << anchor_of(r.name) << "\">\n<h2>" << xml_escape(r.name) << " ("
+         << xml_escape(r.model_name) << ")</h2>\n"
          << run_header_html(run) << "<h3>Per fold</h3>\n"
          << markdown_to_html(train::format_per_fold(r, metric_names_of(r), true)) << "<h3>Figures</h3>\n"
          << "<div class=\"figures\">\n";
@@ -858,14 +835,14 @@ std::string render_report(const std::vector<std::string>& folders) {
   std::ostringstream page;
   page << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
        << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-       << "<title>emofuse report: " << html_escape(names) << "</title>\n"
+       << "<title>emofuse report: " << xml_escape(names) << "</title>\n"
        << kSelfCheck << "<style>" << kStyle << "</style>\n</head>\n<body>\n"
        << "<h1>emofuse report</h1>\n<p>" << runs.size() << (runs.size() == 1 ? " run" : " runs") << ": "
-       << html_escape(names) << ". Written by emofuse " << html_escape(build_commit()) << " with <code>"
-       << html_escape(command_line()) << "</code>. Figures drawn with PLplot; the page needs no network.</p>\n"
+       << xml_escape(names) << ". Written by emofuse " << xml_escape(build_commit()) << " with <code>"
+       << xml_escape(command_line()) << "</code>. Figures drawn with PLplot; the page needs no network.</p>\n"
        << "<nav><ul><li><a href=\"#comparison\">Comparison</a></li>\n";
   for (const auto& r : results) {
-    page << "<li><a href=\"#" << anchor_of(r.name) << "\">" << html_escape(r.name) << "</a></li>\n";
+    page << "<li><a href=\"#" << anchor_of(r.name) << "\">" << xml_escape(r.name) << "</a></li>\n";
   }
   page << "</ul></nav>\n" << body.str() << "</body>\n</html>\n";
   return page.str();

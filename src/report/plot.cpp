@@ -10,6 +10,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "core/io.h"
+
 namespace emofuse::report {
 namespace {
 
@@ -32,29 +34,6 @@ std::string plain(const std::string& text) {
   for (char c : text) {
     out += c;
     if (c == '#') out += '#';
-  }
-  return out;
-}
-
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
   }
   return out;
 }

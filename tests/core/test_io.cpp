@@ -85,6 +85,12 @@ TEST(ParseNumber, SurroundingBlanksAreAllowedAnythingElseIsNot) {
 
 // ------------------------------------------------------------------------------------ writing
 
+TEST(XmlEscape, EscapesTheFourMarkupCharactersOnly) {
+  EXPECT_EQ(xml_escape("plain: 'text' # 100%"), "plain: 'text' # 100%");
+  EXPECT_EQ(xml_escape("a < b && c > \"d\""), "a &lt; b &amp;&amp; c &gt; &quot;d&quot;");
+  EXPECT_EQ(xml_escape("&amp;"), "&amp;amp;") << "an existing reference is text, escaped again";
+}
+
 TEST(CsvEscape, QuotesOnlyWhatNeedsItAndReadsBack) {
   EXPECT_EQ(csv_escape("plain text"), "plain text");
   EXPECT_EQ(csv_escape("a,b"), "\"a,b\"");
