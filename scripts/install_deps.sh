@@ -17,6 +17,7 @@ packages=(
   clang-format-14         # scripts/format.sh (.clang-format), checked in CI
   libboost-math-dev       # distributions for the paired statistics (Wilcoxon signed-rank, metrics/)
   libplplot-dev           # report figures (SVG), src/report/
+  libgloo-dev             # headers of the Gloo transport under torch.distributed (src/dist/)
   chromium                # the report's browser test (tests/report/), headless
 )
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/distributed_options.h"
 #include "core/build_info.h"
 #include "core/error.h"
 #include "core/io.h"
@@ -140,30 +141,47 @@ void register_train_command(CLI::App& app) {
   cmd->add_flag("--no-report", a->no_report, "Do not write report.html (figures) into the run folder");
   auto* threads =
       cmd->add_option("--threads", a->threads, "LibTorch threads (0 = all cores)")->check(thread_count_range());
-  cmd->callback([a, threads] {
+  auto distributed_args = std::make_shared<DistributedArgs>();
+  add_distributed_options(cmd, *distributed_args);
+  cmd->callback([a, threads, distributed_args] {
     a->threads_given = threads->count() > 0;
     auto config = resolve_config(*a);  // validated in full before data loads
+    const auto distributed = join_distributed_run(*distributed_args);
     start_runtime(config.threads);
-    // The run folder is checked (and cleared with --overwrite) before data loading writes to it;
-    // if anything fails before a fold completes, a folder created here is removed again.
-    train::RunFolder folder(config, a->resume, a->overwrite);
-    auto loaded = data::load_data(config.data, config.seed, config.run_dir);
-    std::cerr << "data: " << loaded.dataset.source() << ", " << loaded.dataset.size() << " samples, "
-              << loaded.dataset.unique_subjects().size() << " subjects\n";
-    train::RunOptions run;
-    run.resume = a->resume;
-    run.overwrite = a->overwrite;
-    run.quiet = a->quiet;
-    run.folder = &folder;
-    run.ceiling = loaded.ceiling;
-    auto result = train::run_experiment(config, loaded.dataset, run);
-    std::cout << "\n"
-              << config.name << " (" << config.protocol.name << ", " << result.folds.size() << " folds)"
-              << (result.leaky ? "  ** LEAKY protocol: scores are inflated **" : "") << "\n"
-              << train::format_comparison({result}, loaded.ceiling, all_metric_names(true), false) << "\n"
-              << train::format_paired({result}, result.headline_metric, false) << "run folder: " << result.run_dir
-              << " (summary.md, metrics.json, confusion.csv" << (a->no_report ? "" : ", report.html") << ")\n";
-    if (!a->no_report) report::write_report({result.run_dir}, (fs::path(result.run_dir) / "report.html").string());
+    run_as_rank(distributed.get(), [&] {
+      // Rank 0 checks the run folder (and clears it with --overwrite) before data loading writes
+      // to it; if anything fails before a fold completes, a folder created here is removed again.
+      // The other ranks wait for that check before they write beneath it (a shared file system).
+      const bool main_rank = !distributed || distributed->is_main();
+      std::optional<train::RunFolder> folder;
+      if (main_rank) folder.emplace(config, a->resume, a->overwrite);
+      if (distributed && main_rank) distributed->publish("train/run_folder_checked", "1");
+      if (distributed && !main_rank) distributed->receive("train/run_folder_checked");
+      const std::string work_dir =
+          main_rank ? config.run_dir : train::rank_work_dir(config.run_dir, distributed->rank());
+      auto loaded = data::load_data(config.data, config.seed, work_dir);
+      std::cerr << "data: " << loaded.dataset.source() << ", " << loaded.dataset.size() << " samples, "
+                << loaded.dataset.unique_subjects().size() << " subjects\n";
+      train::RunOptions run;
+      run.resume = a->resume;
+      run.overwrite = a->overwrite;
+      run.quiet = a->quiet;
+      run.folder = folder ? &*folder : nullptr;
+      run.ceiling = loaded.ceiling;
+      run.distributed = distributed.get();
+      auto result = train::run_experiment(config, loaded.dataset, run);
+      if (!main_rank) {
+        std::cerr << "emofuse: rank " << distributed->rank() << ": done; rank 0 wrote " << result.run_dir << "\n";
+        return;
+      }
+      std::cout << "\n"
+                << config.name << " (" << config.protocol.name << ", " << result.folds.size() << " folds)"
+                << (result.leaky ? "  ** LEAKY protocol: scores are inflated **" : "") << "\n"
+                << train::format_comparison({result}, loaded.ceiling, all_metric_names(true), false) << "\n"
+                << train::format_paired({result}, result.headline_metric, false) << "run folder: " << result.run_dir
+                << " (summary.md, metrics.json, confusion.csv" << (a->no_report ? "" : ", report.html") << ")\n";
+      if (!a->no_report) report::write_report({result.run_dir}, (fs::path(result.run_dir) / "report.html").string());
+    });
   });
 }
 
@@ -416,7 +434,8 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
                                                   const std::vector<std::pair<std::string, YAML::Node>>& variants,
                                                   const std::string& out_dir, bool quiet,
                                                   std::optional<std::map<std::string, double>>* ceiling,
-                                                  bool resume = false, bool overwrite = false) {
+                                                  bool resume = false, bool overwrite = false,
+                                                  dist::Distributed* distributed = nullptr) {
   // Validate every variant before any work.
   std::vector<train::ExperimentConfig> configs;
   for (const auto& [name, overrides] : variants) {
@@ -430,9 +449,18 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
     configs.push_back(train::parse_experiment_config(root));
   }
   start_runtime(configs.front().threads);
-  fs::create_directories(out_dir);
+  // Rank 0 (or the only process) checks every run folder first; in a distributed run the other
+  // ranks wait for that, then work beneath <out_dir>/.rank<R> (see train::RunOptions::distributed).
+  const bool main_rank = !distributed || distributed->is_main();
   std::vector<std::unique_ptr<train::RunFolder>> folders;
-  for (const auto& c : configs) folders.push_back(std::make_unique<train::RunFolder>(c, resume, overwrite));
+  if (main_rank) {
+    fs::create_directories(out_dir);
+    for (const auto& c : configs) folders.push_back(std::make_unique<train::RunFolder>(c, resume, overwrite));
+    if (distributed) distributed->publish("ablate/run_folders_checked", "1");
+  } else {
+    distributed->receive("ablate/run_folders_checked");
+  }
+  const std::string data_dir = main_rank ? out_dir : train::rank_work_dir(out_dir, distributed->rank());
   // Variants normally share the base's data; one that overrides a data key (data.select, say)
   // gets its own copy, loaded once per distinct data section. The ceiling is the base's.
   std::map<std::string, data::LoadedData> loaded_by_section;
@@ -440,7 +468,7 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
     const std::string key = YAML::Dump(c.data) + "\nseed " + std::to_string(c.seed);
     auto it = loaded_by_section.find(key);
     if (it == loaded_by_section.end()) {
-      it = loaded_by_section.emplace(key, data::load_data(c.data, c.seed, out_dir)).first;
+      it = loaded_by_section.emplace(key, data::load_data(c.data, c.seed, data_dir)).first;
       const auto& d = it->second.dataset;
       std::cerr << "data: " << d.source() << ", " << d.size() << " samples, " << d.unique_subjects().size()
                 << " subjects, " << d.num_modalities() << " modalities\n";
@@ -457,10 +485,12 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
     run.quiet = quiet;
     run.resume = resume;
     run.overwrite = overwrite;
-    run.folder = folders[i].get();
+    run.folder = main_rank ? folders[i].get() : nullptr;
     run.ceiling = data_for(configs[i]).ceiling;
+    run.distributed = distributed;
     results.push_back(train::run_experiment(configs[i], data_for(configs[i]).dataset, run));
   }
+  if (!main_rank) fs::remove_all(data_dir);
   return results;
 }
 
@@ -610,7 +640,9 @@ void register_ablate_command(CLI::App& app) {
   auto thread_count = std::make_shared<int>(0);
   auto* threads = cmd->add_option("--threads", *thread_count, "LibTorch threads (0 = all cores; overrides the base's)")
                       ->check(thread_count_range());
-  cmd->callback([file, out, sets, quiet, only, resume, overwrite, no_report, thread_count, threads] {
+  auto distributed_args = std::make_shared<DistributedArgs>();
+  add_distributed_options(cmd, *distributed_args);
+  cmd->callback([file, out, sets, quiet, only, resume, overwrite, no_report, thread_count, threads, distributed_args] {
     auto root = train::load_yaml_file(*file);
     OptionReader r(root, "");
     auto base = r.node("base");
@@ -637,10 +669,17 @@ void register_ablate_command(CLI::App& app) {
     }
     if (variants.empty()) throw OptionError("--variants", "no variant of " + *file + " has those names");
     const std::string dir = out->empty() ? "runs/" + fs::path(*file).stem().string() : *out;
-    std::optional<std::map<std::string, double>> ceiling;
-    auto results = run_variants(base, variants, dir, *quiet, &ceiling, *resume, *overwrite);
-    report_comparison(results, ceiling, dir, "Ablation " + *file, !*no_report);
-    std::cout << "runs under " << dir << "\n";
+    const auto distributed = join_distributed_run(*distributed_args);
+    run_as_rank(distributed.get(), [&] {
+      std::optional<std::map<std::string, double>> ceiling;
+      auto results = run_variants(base, variants, dir, *quiet, &ceiling, *resume, *overwrite, distributed.get());
+      if (distributed && !distributed->is_main()) {
+        std::cerr << "emofuse: rank " << distributed->rank() << ": done; rank 0 wrote " << dir << "\n";
+        return;
+      }
+      report_comparison(results, ceiling, dir, "Ablation " + *file, !*no_report);
+      std::cout << "runs under " << dir << "\n";
+    });
   });
 }
 

@@ -37,6 +37,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/distributed_options.h"
 #include "core/error.h"
 #include "core/io.h"
 #include "core/runtime.h"
@@ -365,7 +366,11 @@ nlohmann::json format_json(const std::vector<train::ExperimentResult>& results, 
   return j;
 }
 
-void run_ldl_bench(const LdlBenchArgs& a) {
+void run_and_report(const LdlBenchArgs& a, const std::vector<train::ExperimentConfig>& configs,
+                    const std::vector<Method>& methods, const std::vector<Search>& searches,
+                    const data::LoadedData& loaded, const std::string& out_dir, dist::Distributed* distributed);
+
+void run_ldl_bench(const LdlBenchArgs& a, const DistributedArgs& distributed_args) {
   // ---- validate everything before loading data
   require_option(!a.data.empty(), "--data", "required: an LDL .mat file (features + labels)");
   require_option(a.folds >= 2, "--folds", "must be >= 2, got " + std::to_string(a.folds));
@@ -452,9 +457,24 @@ void run_ldl_bench(const LdlBenchArgs& a) {
     max_k = outer_train - (outer_train + a.inner_folds - 1) / a.inner_folds;
   }
   configs = make_configs(max_k);
+  // Several ranks: every method's folds are spread over them (train::RunOptions::distributed);
+  // rank 0 writes the run folders and the summaries.
+  const auto distributed = join_distributed_run(distributed_args);
+  run_as_rank(distributed.get(),
+              [&] { run_and_report(a, configs, methods, searches, loaded, out_dir, distributed.get()); });
+}
+
+// Runs every method's configuration and (on rank 0 or the only process) prints and writes the
+// comparison.
+void run_and_report(const LdlBenchArgs& a, const std::vector<train::ExperimentConfig>& configs,
+                    const std::vector<Method>& methods, const std::vector<Search>& searches,
+                    const data::LoadedData& loaded, const std::string& out_dir, dist::Distributed* distributed) {
+  const auto& dataset = loaded.dataset;
+  const bool main_rank = !distributed || distributed->is_main();
   train::RunOptions run;
   run.quiet = !a.verbose;
   run.overwrite = true;  // a benchmark reruns from scratch: each method's earlier run folder is replaced
+  run.distributed = distributed;
   std::vector<train::ExperimentResult> results;
   std::vector<Chosen> chosen;
   for (size_t i = 0; i < configs.size(); ++i) {
@@ -462,6 +482,7 @@ void run_ldl_bench(const LdlBenchArgs& a) {
     std::cerr << "running " << c.name << " (" << methods[i].model
               << (searches[i].candidates.empty() ? "" : ", inner cross-validation") << ")\n";
     results.push_back(train::run_experiment(c, dataset, run));
+    if (!main_rank) continue;  // the inner searches' records are in rank 0's run folders
     Chosen ch;
     if (!searches[i].candidates.empty()) {
       ch.search = searches[i];
@@ -469,6 +490,11 @@ void run_ldl_bench(const LdlBenchArgs& a) {
       for (const auto& rec : ch.records) ch.folds.push_back(rec.at("chosen").get<int64_t>());
     }
     chosen.push_back(ch);
+  }
+
+  if (!main_rank) {
+    std::cerr << "emofuse: rank " << distributed->rank() << ": done; rank 0 wrote " << out_dir << "\n";
+    return;
   }
 
   // ---- report
@@ -522,11 +548,13 @@ void register_ldl_bench_command(CLI::App& app) {
                   "Share of each training side held out for early stopping of deep methods")
       ->capture_default_str();
   add_threads_option(cmd, a->threads);
+  auto distributed_args = std::make_shared<DistributedArgs>();
+  add_distributed_options(cmd, *distributed_args);
   cmd->add_flag("--verbose", a->verbose, "Per-fold and per-epoch lines");
   cmd->add_flag("--no-report", a->no_report, "Do not write report.html (figures) into the output folder");
   cmd->add_flag("--renormalise", a->renormalise,
                 "Divide every label row by its sum (for sets whose rows do not sum to 1); reported on stderr");
-  cmd->callback([a] { run_ldl_bench(*a); });
+  cmd->callback([a, distributed_args] { run_ldl_bench(*a, *distributed_args); });
 }
 
 }  // namespace emofuse::cli

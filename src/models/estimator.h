@@ -11,6 +11,7 @@
 #include <string>
 
 #include "data/dataset.h"
+#include "dist/distributed.h"
 
 namespace emofuse::models {
 
@@ -36,6 +37,9 @@ struct FitContext {
   };
   /// Unset: the ETA covers this fit only.
   std::optional<RunProgress> run_progress;
+  /// The ranks that fit this model together, data-parallel (TrainerOptions::data_parallel); null:
+  /// this process fits it alone.
+  dist::Distributed* data_parallel = nullptr;
 };
 
 class Estimator {

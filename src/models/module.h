@@ -51,6 +51,9 @@ class DistributionModule : public torch::nn::Module {
   /// Called after each optimizer step with that step's output and batch (e.g. LSGMER's moving-
   /// average update of label embeddings). Runs under NoGradGuard.
   virtual void after_step(const ModelOutput& output, const data::Batch& batch) {}
+  /// Whether after_step changes the model's state. Data-parallel training refuses such a model:
+  /// each rank would update it from its own shard and the ranks' models would drift apart.
+  virtual bool updates_after_step() const { return false; }
 };
 
 }  // namespace emofuse::models

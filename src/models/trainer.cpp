@@ -24,6 +24,39 @@ namespace fs = std::filesystem;
 namespace emofuse::models {
 namespace {
 
+// Rank `rank`'s contiguous part of a global batch's rows: rows [rank*G/W, (rank+1)*G/W). Sizes
+// differ by at most one; a rank's part is empty only when the batch has fewer rows than ranks.
+torch::Tensor shard_of_batch(const torch::Tensor& rows, int rank, int world_size) {
+  const int64_t g = rows.size(0);
+  const int64_t begin = g * rank / world_size, end = g * (rank + 1) / world_size;
+  return rows.narrow(0, begin, end - begin);
+}
+
+// Replaces every parameter's gradient by its mean over the ranks, in one all-reduce of one flat
+// buffer (a parameter without a gradient on this rank counts as zero, so every rank sends the
+// same layout). The averaged gradients are identical on every rank, and so are the steps.
+void average_gradients(torch::nn::Module& model, dist::Distributed& ranks) {
+  std::vector<torch::Tensor> grads;
+  for (auto& p : model.parameters()) {
+    if (!p.requires_grad()) continue;
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    grads.push_back(p.grad());
+  }
+  ranks.all_reduce_mean(grads);
+}
+
+// Sums an epoch's loss (and each term), accumulated over this rank's rows, over all ranks.
+void sum_over_ranks(double& loss_sum, std::map<std::string, double>& term_sums, dist::Distributed& ranks) {
+  std::vector<double> values{loss_sum};
+  for (const auto& [name, sum] : term_sums) values.push_back(sum);
+  std::vector<torch::Tensor> buffer{torch::tensor(values, torch::kFloat64)};
+  ranks.all_reduce_mean(buffer);
+  const auto summed = buffer[0] * ranks.world_size();
+  loss_sum = summed[0].item<double>();
+  int64_t i = 1;
+  for (auto& [name, sum] : term_sums) sum = summed[i++].item<double>();
+}
+
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
@@ -331,6 +364,37 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
   const std::string checkpoint =
       context.checkpoint_dir.empty() ? "" : (fs::path(context.checkpoint_dir) / "checkpoint.pt").string();
 
+  // Data-parallel: the ranks that share this fit (null: this process alone).
+  dist::Distributed* ranks =
+      o.data_parallel() && context.data_parallel && context.data_parallel->enabled() ? context.data_parallel : nullptr;
+  if (ranks && model.updates_after_step()) {
+    throw OptionError("training.data_parallel",
+                      "this model updates its state from every batch it sees (after_step), so data-parallel ranks "
+                      "would each update it from their own shard and drift apart; train it in one process per fold "
+                      "(leave data_parallel off: the folds are spread over the ranks instead)");
+  }
+  if (ranks && train.size() < ranks->world_size()) {
+    throw OptionError("training.data_parallel", "the training set has " + std::to_string(train.size()) +
+                                                    " rows, fewer than the " + std::to_string(ranks->world_size()) +
+                                                    " ranks that would share it");
+  }
+  // A data-parallel fit resumes from rank 0's checkpoint on every rank: the ranks' own files may
+  // be an epoch apart (a kill lands between their writes), and ranks at different epochs would
+  // wait for each other's all-reduce for ever.
+  if (ranks && o.resume() && !checkpoint.empty()) {
+    const std::string key = "fit" + std::to_string(ranks->next_sequence()) + "/checkpoint";
+    if (ranks->is_main()) {
+      ranks->publish(key, fs::exists(checkpoint) ? "1" + read_file(checkpoint) : "0");
+    } else {
+      const std::string received = ranks->receive(key);
+      if (received.front() == '1') {
+        fs::create_directories(context.checkpoint_dir);
+        write_text_atomic(checkpoint, received.substr(1));
+      } else {
+        fs::remove(checkpoint);
+      }
+    }
+  }
   CheckpointState state;
   state.best_score = std::numeric_limits<double>::quiet_NaN();
   const CheckpointOwner owner{context.fold_name, static_cast<int64_t>(context.seed)};
@@ -360,25 +424,43 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
     std::map<std::string, double> term_sums;  // each loss term, summed over samples
     for (int64_t b = 0; b < batches; ++b) {
       auto idx = order.narrow(0, b * o.batch_size(), std::min(o.batch_size(), n - b * o.batch_size()));
-      auto batch = train.batch(idx);
-      auto output = model.forward(batch.inputs);
-      auto terms = model.loss(output, batch);
-      const double loss_value = terms.total.item<double>();
-      if (!std::isfinite(loss_value)) {
-        throw Error(context.fold_name + ": training loss became " + std::to_string(loss_value) + " at epoch " +
-                    std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1) +
-                    " (non-finite); lower training.learning_rate or check the input features");
-      }
+      const int64_t global_rows = idx.size(0);
+      if (ranks) idx = shard_of_batch(idx, ranks->rank(), ranks->world_size());
       optimizer->zero_grad();
-      if (o.loss_reduction() == LossReduction::kSum) {
-        // Every model's loss is a batch mean, so B times it is the sum over the batch's samples.
-        (terms.total * static_cast<double>(idx.size(0))).backward();
-      } else {
-        terms.total.backward();
+      double loss_value = 0;
+      LossTerms terms;
+      ModelOutput output;
+      data::Batch batch;
+      if (idx.size(0) > 0) {
+        batch = train.batch(idx);
+        output = model.forward(batch.inputs);
+        terms = model.loss(output, batch);
+        loss_value = terms.total.item<double>();
+        if (!std::isfinite(loss_value)) {
+          throw Error(context.fold_name + ": training loss became " + std::to_string(loss_value) + " at epoch " +
+                      std::to_string(epoch + 1) + ", batch " + std::to_string(b + 1) +
+                      " (non-finite); lower training.learning_rate or check the input features");
+        }
+        // Every model's loss is a mean over the rows it saw. The sum over the batch is B times it.
+        // On a rank of a data-parallel fit, the shard's mean is weighted by its share of the global
+        // batch, times the world size that all_reduce_mean divides by again: the averaged gradient
+        // is then the gradient of the global batch's mean (or sum), whatever the shard sizes.
+        double weight = o.loss_reduction() == LossReduction::kSum ? double(idx.size(0)) : 1.0;
+        if (ranks) {
+          weight =
+              ranks->world_size() *
+              (o.loss_reduction() == LossReduction::kSum ? double(idx.size(0)) : double(idx.size(0)) / global_rows);
+        }
+        if (weight == 1.0) {
+          terms.total.backward();
+        } else {
+          (terms.total * weight).backward();
+        }
       }
+      if (ranks) average_gradients(model, *ranks);
       if (o.grad_clip() > 0) torch::nn::utils::clip_grad_norm_(model.parameters(), o.grad_clip());
       optimizer->step();
-      {
+      if (idx.size(0) > 0) {
         torch::NoGradGuard no_grad;
         model.after_step(output, batch);
       }
@@ -395,6 +477,7 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
       }
     }
 
+    if (ranks) sum_over_ranks(loss_sum, term_sums, *ranks);
     EpochRecord record;
     record.epoch = epoch;
     record.train_loss = loss_sum / n;

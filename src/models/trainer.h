@@ -103,6 +103,10 @@ struct TrainerOptions {
   TORCH_ARG(LossReduction, loss_reduction) = LossReduction::kMean;
   /// Show a progress bar on a terminal (one line per epoch otherwise); false = no per-epoch output.
   TORCH_ARG(bool, progress) = true;
+  /// In a distributed run (FitContext::data_parallel), every rank fits the same model on its shard
+  /// of each batch and the gradients are averaged over the ranks (see Trainer::fit). batch_size
+  /// stays the global batch: 2 ranks with batch_size 64 take 32 rows each.
+  TORCH_ARG(bool, data_parallel) = false;
   /// Continue from <checkpoint_dir>/checkpoint.pt when it exists.
   TORCH_ARG(bool, resume) = false;
 

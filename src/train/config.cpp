@@ -194,6 +194,7 @@ ExperimentConfig parse_experiment_config(const YAML::Node& root) {
   o.monitor(t.get<std::string>("monitor", o.monitor()));
   o.loss_reduction(t.choice("loss_reduction", o.loss_reduction(), models::kLossReductions));
   o.progress(t.get<bool>("progress", o.progress()));
+  o.data_parallel(t.get<bool>("data_parallel", o.data_parallel()));
   t.finish();
   o.validate();
 
@@ -238,6 +239,8 @@ YAML::Node ExperimentConfig::to_yaml() const {
   t["monitor"] = o.monitor();
   t["loss_reduction"] = choice_name(o.loss_reduction(), models::kLossReductions);
   t["progress"] = o.progress();
+  // Written only when on, so that config.yaml (and the fingerprint) of other runs is unchanged.
+  if (o.data_parallel()) t["data_parallel"] = true;
   y["output"]["run_dir"] = run_dir;
   y["output"]["save_models"] = save_models;
   y["output"]["final_model"] = final_model;

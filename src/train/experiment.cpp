@@ -1,5 +1,6 @@
 #include "train/experiment.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include "core/error.h"
 #include "core/io.h"
 #include "core/runtime.h"
+#include "dist/folder_transfer.h"
 #include "models/baselines/prior.h"
 #include "models/registry.h"
 #include "train/report.h"
@@ -49,7 +51,8 @@ json outcome_to_json(const FoldOutcome& f) {
           {"parameters", f.parameters},
           {"floor_metrics", f.floor_metrics},
           {"confusion", f.confusion},
-          {"test_subjects", f.test_subjects}};
+          {"test_subjects", f.test_subjects},
+          {"rank", f.rank}};
 }
 
 FoldOutcome fold_outcome_from_json(const json& j, const std::string& path, const std::string& advice);
@@ -93,6 +96,7 @@ FoldOutcome fold_outcome_from_json(const json& j, const std::string& path, const
   field("floor_metrics", f.floor_metrics);
   field("confusion", f.confusion);
   field("test_subjects", f.test_subjects);
+  if (j.contains("rank")) field("rank", f.rank);  // absent in runs from before distributed runs: 0
   return f;
 }
 
@@ -239,9 +243,12 @@ models::FitContext fold_fit_context(const ExperimentConfig& config, const protoc
   context.checkpoint_dir = place.dir.string();
   context.fold_name = place.label;
   context.seed = mix_seed(config.seed, index + 1);
-  if (options.on_epoch_end) {
+  if (config.training.data_parallel()) context.data_parallel = options.distributed;
+  if (options.on_epoch_end || options.distributed) {
     context.on_epoch_end = [&options, &fold](const models::EpochRecord& record) {
-      options.on_epoch_end(fold.name, record);
+      // A failed or silent rank stops this one at the next epoch, not after its folds.
+      if (options.distributed) options.distributed->check_peers();
+      if (options.on_epoch_end) options.on_epoch_end(fold.name, record);
     };
   }
   return context;
@@ -326,7 +333,7 @@ void print_fold_line(const FoldOutcome& outcome, const FoldPlace& place) {
 FoldOutcome run_fold(const ExperimentConfig& config, const models::ModelEntry& entry,
                      const data::MultimodalDataset& dataset, const protocol::Fold& fold, size_t index,
                      const FoldPlace& place, const models::TrainerOptions& trainer_options, const RunOptions& options,
-                     const models::FitContext::RunProgress& progress, std::string& all_predictions) {
+                     const models::FitContext::RunProgress& progress, std::string& fold_predictions) {
   fs::create_directories(place.dir);
   const StandardizedFold rows = standardize_fold(dataset, fold);
   auto estimator = entry.build(dataset.schema(), config.model_options);
@@ -336,21 +343,27 @@ FoldOutcome run_fold(const ExperimentConfig& config, const models::ModelEntry& e
       *estimator, rows, fold_fit_context(config, fold, index, place, trainer_options, options, progress), outcome);
   write_model_views(*estimator, rows.test, place);
   if (config.save_models) save_fold_model(config, dataset, rows, *estimator, outcome, place);
-  const auto csv = predictions_csv(rows.test, predictions, fold.name, true);
-  append_predictions(all_predictions, csv);
-  write_fold_outputs(outcome, csv, place);
+  outcome.rank = options.distributed ? options.distributed->rank() : 0;
+  fold_predictions = predictions_csv(rows.test, predictions, fold.name, true);
+  write_fold_outputs(outcome, fold_predictions, place);
   print_fold_line(outcome, place);
+  return outcome;
+}
+
+// A complete fold's folder read back: its metrics.json and predictions.csv.
+FoldOutcome read_fold_folder(const FoldPlace& place, std::string& fold_predictions) {
+  const auto metrics_path = place.dir / "metrics.json";
+  auto outcome = read_fold_outcome(metrics_path.string());
+  fold_predictions = read_file((place.dir / "predictions.csv").string());
   return outcome;
 }
 
 // With `resume`, a fold whose metrics.json and predictions.csv exist is read back instead of rerun.
 std::optional<FoldOutcome> read_completed_fold(const FoldPlace& place, const RunOptions& options,
-                                               std::string& all_predictions) {
+                                               std::string& fold_predictions) {
   const auto metrics_path = place.dir / "metrics.json";
-  const auto predictions_path = place.dir / "predictions.csv";
-  if (!options.resume || !fs::exists(metrics_path) || !fs::exists(predictions_path)) return std::nullopt;
-  auto outcome = read_fold_outcome(metrics_path.string());
-  append_predictions(all_predictions, read_file(predictions_path.string()));
+  if (!options.resume || !fs::exists(metrics_path) || !fs::exists(place.dir / "predictions.csv")) return std::nullopt;
+  auto outcome = read_fold_folder(place, fold_predictions);
   std::cerr << place.label << ": complete, read from " << metrics_path.string() << "\n";
   return outcome;
 }
@@ -393,6 +406,7 @@ json run_metrics_json(const ExperimentResult& result) {
   j["command_line"] = result.command_line;
   j["commit"] = result.commit;
   j["threads"] = result.threads;
+  j["world_size"] = result.world_size;
   j["seconds"] = result.seconds;
   for (const auto& f : result.folds) j["folds"].push_back(outcome_to_json(f));
   for (const auto& [name, s] : result.summary)
@@ -503,20 +517,8 @@ void summarize_folds(ExperimentResult& result) {
   result.floor_summary = metrics::summarize(fold_floors);
 }
 
-}  // namespace
-
-ExperimentResult read_experiment_result(const std::string& run_dir) {
-  const std::string path = (fs::path(run_dir) / "metrics.json").string();
-  if (!fs::exists(path)) {
-    throw DataError(path, "", "missing: not a finished run folder (run_experiment writes it after the last fold)");
-  }
-  json j;
-  try {
-    std::ifstream in(path);
-    j = json::parse(in);
-  } catch (const json::exception& e) {
-    throw DataError(path, "", std::string("not valid JSON (") + e.what() + ")");
-  }
+// A run's result from its metrics.json object `j`; problems name `path` and the field.
+ExperimentResult experiment_result_from_json(const json& j, const std::string& path, const std::string& run_dir) {
   if (!j.is_object()) throw DataError(path, "", "expected a JSON object (a run's metrics.json)");
   auto field = [&](const json& parent, const std::string& key, auto& value, const std::string& where) {
     try {
@@ -537,6 +539,7 @@ ExperimentResult read_experiment_result(const std::string& run_dir) {
   field(j, "command_line", r.command_line, "");
   field(j, "commit", r.commit, "");
   field(j, "threads", r.threads, "");
+  if (j.contains("world_size")) field(j, "world_size", r.world_size, "");  // absent before distributed runs: 1
   field(j, "seconds", r.seconds, "");
   json data;
   field(j, "data", data, "");
@@ -555,37 +558,159 @@ ExperimentResult read_experiment_result(const std::string& run_dir) {
   return r;
 }
 
-ExperimentResult run_experiment(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
+json parse_json_text(const std::string& text, const std::string& path) {
+  try {
+    return json::parse(text);
+  } catch (const json::exception& e) {
+    throw DataError(path, "", std::string("not valid JSON (") + e.what() + ")");
+  }
+}
+
+}  // namespace
+
+ExperimentResult read_experiment_result(const std::string& run_dir) {
+  const std::string path = (fs::path(run_dir) / "metrics.json").string();
+  if (!fs::exists(path)) {
+    throw DataError(path, "", "missing: not a finished run folder (run_experiment writes it after the last fold)");
+  }
+  return experiment_result_from_json(parse_json_text(read_file(path), path), path, run_dir);
+}
+
+std::string rank_work_dir(const std::string& run_dir, int rank) {
+  return (fs::path(run_dir) / (".rank" + std::to_string(rank))).string();
+}
+
+namespace {
+
+// What the ranks of a distributed run say to each other about one experiment, under the key
+// prefix "run<N>/" (N counts run_experiment calls, the same on every rank):
+//   complete    rank 0 -> all: the folds read back from the run folder (--resume), as a JSON array
+//   fold/<f>    rank R -> 0:   fold f's folder (dist/folder_transfer.h) once it is complete
+//   result      rank 0 -> all: the run's metrics.json
+//
+// With training.data_parallel, every rank takes part in every fold instead (each fit is shared,
+// models/trainer.h) and rank 0 has every fold's folder itself: no fold/<f> is sent.
+struct RunChannel {
+  dist::Distributed* distributed = nullptr;
+  std::string prefix;
+  bool data_parallel = false;
+
+  int rank() const { return distributed ? distributed->rank() : 0; }
+  int world_size() const { return distributed ? distributed->world_size() : 1; }
+  bool is_main() const { return rank() == 0; }
+  bool runs_here(size_t fold) const { return data_parallel || int(fold % size_t(world_size())) == rank(); }
+  bool sends_folds() const { return distributed && !data_parallel && !is_main(); }
+  std::string fold_key(size_t fold) const { return prefix + "fold/" + std::to_string(fold); }
+};
+
+// Rank 0: writes the folder that fold `f` sent into its place and reads it back like a resumed fold.
+FoldOutcome accept_fold(RunChannel& channel, const std::string& packed, const FoldPlace& place, size_t f,
+                        std::string& fold_predictions) {
+  dist::unpack_folder(packed, place.dir.string(),
+                      place.label + " from rank " + std::to_string(f % size_t(channel.world_size())));
+  channel.distributed->remove(channel.fold_key(f));
+  auto outcome = read_fold_folder(place, fold_predictions);
+  std::cerr << place.label << ": complete on rank " << outcome.rank << ", written to " << place.dir.string() << "\n";
+  return outcome;
+}
+
+}  // namespace
+
+ExperimentResult run_experiment(const ExperimentConfig& config_in, const data::MultimodalDataset& dataset,
                                 const RunOptions& options) {
   const auto run_start = std::chrono::steady_clock::now();
-  const auto& entry = models::find_model(config.model_name);
-  const auto folds = protocol::make_folds(dataset, config.protocol);
+  const auto& entry = models::find_model(config_in.model_name);
+  const auto folds = protocol::make_folds(dataset, config_in.protocol);
+  RunChannel channel{options.distributed && options.distributed->enabled() ? options.distributed : nullptr, "",
+                     config_in.training.data_parallel()};
+  if (channel.distributed) channel.prefix = "run" + std::to_string(channel.distributed->next_sequence()) + "/";
+
+  // Rank 0 owns the run folder; another rank works in its own folder (<run_dir>/.rank<R>).
+  ExperimentConfig config = config_in;
   std::optional<RunFolder> own_folder;
-  RunFolder& folder = prepare_run_folder(config, dataset, options, own_folder);
+  RunFolder* folder = nullptr;
+  if (channel.is_main()) {
+    folder = &prepare_run_folder(config, dataset, options, own_folder);
+  } else {
+    config.run_dir = rank_work_dir(config_in.run_dir, channel.rank());
+  }
   ExperimentResult result = describe_run(config, dataset);
+  result.run_dir = config_in.run_dir;
+  result.world_size = channel.world_size();
   const models::TrainerOptions trainer_options = run_trainer_options(config, options);
-  std::string all_predictions;
+
+  std::vector<std::optional<FoldOutcome>> outcomes(folds.size());
+  std::vector<std::string> fold_predictions(folds.size());
   size_t folds_read_back = 0;
-  for (size_t f = 0; f < folds.size(); ++f) {
-    const FoldPlace place = fold_place(config, folds, f);
-    auto outcome = read_completed_fold(place, options, all_predictions);
-    if (outcome) {
-      ++folds_read_back;
-    } else {
-      const double fold_count = double(folds.size());
-      const models::FitContext::RunProgress progress{double(f) / fold_count, 1.0 / fold_count,
-                                                     double(folds_read_back) / fold_count, run_start};
-      outcome =
-          run_fold(config, entry, dataset, folds[f], f, place, trainer_options, options, progress, all_predictions);
+  std::vector<size_t> complete;
+  if (channel.is_main()) {
+    for (size_t f = 0; f < folds.size(); ++f) {
+      outcomes[f] = read_completed_fold(fold_place(config, folds, f), options, fold_predictions[f]);
+      if (outcomes[f]) complete.push_back(f);
     }
-    result.folds.push_back(*outcome);
-    result.parameters = outcome->parameters;
+    if (channel.distributed) channel.distributed->publish(channel.prefix + "complete", json(complete).dump());
+  } else {
+    // Rank 0 has checked (and with --overwrite cleared) the run folder: only now may this rank
+    // write beneath it (a shared file system). Without --resume, nothing of an earlier run is kept.
+    complete = json::parse(channel.distributed->receive(channel.prefix + "complete")).get<std::vector<size_t>>();
+    if (!options.resume) fs::remove_all(fs::path(config.run_dir) / "folds");
+    fs::create_directories(fs::path(config.run_dir) / "folds");
+  }
+  folds_read_back = complete.size();
+  auto is_complete = [&](size_t f) { return std::find(complete.begin(), complete.end(), f) != complete.end(); };
+  // Rank 0 writes folds that other ranks have finished as they arrive, so that they are on its
+  // disk (and count for --resume) even when a later fold fails.
+  auto accept_arrived_folds = [&] {
+    if (!channel.distributed || !channel.is_main() || channel.data_parallel) return;
+    for (size_t f = 0; f < folds.size(); ++f) {
+      if (!outcomes[f] && !channel.runs_here(f) && channel.distributed->has(channel.fold_key(f))) {
+        outcomes[f] = accept_fold(channel, channel.distributed->receive(channel.fold_key(f)),
+                                  fold_place(config, folds, f), f, fold_predictions[f]);
+      }
+    }
+  };
+
+  const double fold_count = double(folds.size());
+  for (size_t f = 0; f < folds.size(); ++f) {
+    if (is_complete(f) || !channel.runs_here(f)) continue;
+    if (channel.distributed) channel.distributed->check_peers();
+    const FoldPlace place = fold_place(config, folds, f);
+    const models::FitContext::RunProgress progress{double(f) / fold_count, 1.0 / fold_count,
+                                                   double(folds_read_back) / fold_count, run_start};
+    outcomes[f] =
+        run_fold(config, entry, dataset, folds[f], f, place, trainer_options, options, progress, fold_predictions[f]);
+    if (channel.sends_folds()) channel.distributed->publish(channel.fold_key(f), dist::pack_folder(place.dir.string()));
+    if (!channel.is_main()) fs::remove_all(place.dir);
+    accept_arrived_folds();
+  }
+
+  if (!channel.is_main()) {
+    // Every fold of this rank is with rank 0; the run's result comes back from it.
+    const std::string metrics_text = channel.distributed->receive(channel.prefix + "result");
+    fs::remove_all(config.run_dir);
+    ExperimentResult gathered = experiment_result_from_json(parse_json_text(metrics_text, "metrics.json from rank 0"),
+                                                            "metrics.json from rank 0", config_in.run_dir);
+    return gathered;
+  }
+
+  for (size_t f = 0; f < folds.size(); ++f) {
+    if (!outcomes[f]) {
+      outcomes[f] = accept_fold(channel, channel.distributed->receive(channel.fold_key(f)),
+                                fold_place(config, folds, f), f, fold_predictions[f]);
+    }
+  }
+  std::string all_predictions;
+  for (size_t f = 0; f < folds.size(); ++f) {
+    result.folds.push_back(*outcomes[f]);
+    result.parameters = outcomes[f]->parameters;
+    append_predictions(all_predictions, fold_predictions[f]);
   }
   summarize_folds(result);
   if (config.final_model) fit_final_model(config, entry, dataset, trainer_options);
   result.seconds = seconds_since(run_start);
   write_run_outputs(result, all_predictions, options.ceiling);
-  folder.finish();
+  folder->finish();
+  if (channel.distributed) channel.distributed->publish(channel.prefix + "result", run_metrics_json(result).dump());
   return result;
 }
 

@@ -15,6 +15,9 @@
 //                                the floor, paired statistics, per-fold and per-class tables
 //   <run_dir>/predictions.csv    every fold's test predictions
 //
+// A run may be spread over several processes (RunOptions::distributed): folds run on every rank,
+// and rank 0 gathers them and writes everything listed above.
+//
 // A fold whose metrics.json exists is complete; with `resume`, it is read back instead of rerun,
 // and a fold with a checkpoint continues from its last epoch. Which folders a run may write into
 // (fresh, `resume`, `overwrite`) and the fingerprint that ties a folder to one experiment are in
@@ -29,6 +32,7 @@
 
 #include "data/dataset.h"
 #include "data/normalize.h"
+#include "dist/distributed.h"
 #include "metrics/metrics.h"
 #include "models/bundle.h"
 #include "models/estimator.h"
@@ -48,6 +52,7 @@ struct FoldOutcome {
   /// Confusion matrix of the test rows [C][C]: rows = true class, columns = predicted (argmax).
   std::vector<std::vector<int64_t>> confusion;
   std::vector<std::string> test_subjects;  ///< subjects of the test rows, sorted
+  int rank = 0;                            ///< the process that ran the fold (distributed runs; else 0)
 };
 
 /// What a run's report says about the data it ran on.
@@ -72,7 +77,8 @@ struct ExperimentResult {
   DataDescription data;
   std::string headline_metric;       ///< see report.h: accuracy (one-hot targets) or chebyshev
   std::string protocol_details;      ///< e.g. "loso, validation_fraction 0.2"
-  int threads = 0;                   ///< LibTorch threads in effect
+  int threads = 0;                   ///< LibTorch threads in effect (per process)
+  int world_size = 1;                ///< processes that ran the folds (see dist/distributed.h)
   double seconds = 0;                ///< wall time of the run (folds read back on resume excluded)
   std::string command_line, commit;  ///< see core/build_info.h
 };
@@ -91,6 +97,13 @@ struct RunOptions {
   /// The best any model can do on these data (synthetic data: the true distributions), for the
   /// ceiling row of summary.md; absent for real data.
   std::optional<std::map<std::string, double>> ceiling;
+  /// Several processes share the run (null or world size 1: this process runs every fold). Fold
+  /// f runs on rank f % world_size, which sends the fold's folder to rank 0 when it is complete;
+  /// rank 0 writes the one run folder (config.run_dir on rank 0's machine). Ranks other than 0 work
+  /// in <run_dir>/.rank<R>/ on their own machine (where an interrupted fold's checkpoint stays for
+  /// --resume with the same world size), write nothing else, and return rank 0's result. Every
+  /// rank must call run_experiment with the same config and data, in the same order.
+  dist::Distributed* distributed = nullptr;
 };
 
 /// Runs `config` on `dataset` (already loaded) and writes the run folder. Throws DataError naming
@@ -98,6 +111,9 @@ struct RunOptions {
 /// naming a fold's metrics.json or checkpoint.pt that cannot be read back when resuming.
 ExperimentResult run_experiment(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
                                 const RunOptions& options = {});
+
+/// Where rank `rank` (not 0) of a distributed run works: <run_dir>/.rank<rank> on its own machine.
+std::string rank_work_dir(const std::string& run_dir, int rank);
 
 /// Reads a finished run back from <run_dir>/metrics.json (what run_experiment returned, without
 /// re-running anything), for reports. Throws DataError naming the file and the field that is

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/mat_io.h"
+#include "dist/free_port.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -85,6 +86,55 @@ TEST(LdlBench, InnerFoldsZeroRunsTheOptionsAsGiven) {
   auto j = read_json(dir.file("out") + "/summary.json");
   EXPECT_FALSE(j.at("methods").at("aa_knn").contains("inner_cv"));
   EXPECT_EQ(YAML::LoadFile(dir.file("out") + "/aa_knn/config.yaml")["model"]["name"].as<std::string>(), "aa_knn");
+}
+
+// Two ranks (fold-parallel, docs/distributed.md): every method's folds are spread over them and
+// rank 0 writes the summaries; the numbers, inner searches included, equal one process's.
+TEST(LdlBench, TwoRanksEqualOneProcess) {
+  testutil::TempDir dir;
+  const auto data = write_set(dir);
+  auto args = [&](const std::string& out) {
+    return std::vector<std::string>{"ldl-bench",
+                                    "--data",
+                                    data,
+                                    "--folds",
+                                    "3",
+                                    "--inner-folds",
+                                    "2",
+                                    "--threads",
+                                    "1",
+                                    "--methods",
+                                    "prior,aa_knn,mlp_early",
+                                    "--set",
+                                    "training.epochs=3",
+                                    "--no-report",
+                                    "--out",
+                                    out};
+  };
+  const auto one = testutil::run_cli(args(dir.file("one")), 120);
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const int port = testutil::free_tcp_port();
+  std::vector<std::unique_ptr<testutil::CliProcess>> ranks;
+  for (int r = 0; r < 2; ++r) {
+    ranks.push_back(std::make_unique<testutil::CliProcess>(
+        args(dir.file("two")),
+        std::vector<std::string>{"WORLD_SIZE=2", "RANK=" + std::to_string(r), "MASTER_PORT=" + std::to_string(port)}));
+  }
+  for (auto& r : ranks) ASSERT_TRUE(r->wait_for(120)) << r->err();
+  for (auto& r : ranks) ASSERT_EQ(r->wait(), 0) << r->err();
+  auto a = read_json(dir.file("one") + "/summary.json"), b = read_json(dir.file("two") + "/summary.json");
+  for (auto* j : {&a, &b}) {  // what differs between two runs: the run folders and the timings
+    for (auto& [name, method] : j->at("methods").items()) {
+      for (const char* key : {"run_dir", "fit_seconds_mean", "predict_seconds_mean"}) method.erase(key);
+      for (auto& fold : method["folds"]) {
+        fold.erase("fit_seconds");
+        fold.erase("predict_seconds");
+      }
+    }
+  }
+  EXPECT_EQ(b, a);
+  EXPECT_EQ(read_json(dir.file("two") + "/aa_knn/metrics.json")["world_size"], 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("two") + "/aa_knn/.rank1"));
 }
 
 TEST(LdlBench, BadInnerOptionsFailBeforeTheDataIsRead) {

@@ -320,45 +320,8 @@ TEST(RunFolder, ParametersRecordedWhenNoFoldIsLeftToTrain) {
 
 namespace {
 
-// Three LOSO folds of a 4-subject cohort, a few epochs, one thread, plus the final model: four
-// bundles per run, each run about a second.
-std::vector<std::string> train_args(const std::string& run_dir, const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"train",
-                                "--format",
-                                "synthetic",
-                                "--set",
-                                "data.subjects=4",
-                                "--set",
-                                "data.clips=6",
-                                "--set",
-                                "data.seconds=3",
-                                "--set",
-                                "protocol.name=loso",
-                                "--set",
-                                "protocol.max_folds=3",
-                                "--set",
-                                "model.name=mlp_early",
-                                "--set",
-                                "training.epochs=6",
-                                "--set",
-                                "training.patience=0",
-                                "--set",
-                                "training.batch_size=16",
-                                "--set",
-                                "output.final_model=true",
-                                "--set",
-                                "seed=1",
-                                "--threads",
-                                "1",
-                                "--quiet",
-                                "--run-dir",
-                                run_dir};
-  args.insert(args.end(), extra.begin(), extra.end());
-  return args;
-}
-
 int run_train(const std::string& run_dir, const std::vector<std::string>& extra, std::string* err = nullptr) {
-  testutil::CliProcess child(train_args(run_dir, extra));
+  testutil::CliProcess child(testutil::tiny_train_args(run_dir, extra));
   EXPECT_TRUE(child.started());
   const int code = child.wait();
   if (err) *err = child.err();
@@ -415,7 +378,7 @@ TEST(KillNine, ResumeAfterSigkillMatchesAnUninterruptedRun) {
     SCOPED_TRACE(p.name);
     const auto run_dir = root / p.name;
     {
-      testutil::CliProcess child(train_args(run_dir.string()),
+      testutil::CliProcess child(testutil::tiny_train_args(run_dir.string()),
                                  p.self_kill.empty() ? std::vector<std::string>{}
                                                      : std::vector<std::string>{"EMOFUSE_KILL_AT=" + p.self_kill});
       ASSERT_TRUE(child.started());
@@ -460,7 +423,7 @@ TEST(KillNine, ResumeAfterSigkillMatchesAnUninterruptedRun) {
   // --overwrite on a killed folder starts again and ends with the same numbers.
   const auto killed = root / "overwritten";
   {
-    testutil::CliProcess child(train_args(killed.string()));
+    testutil::CliProcess child(testutil::tiny_train_args(killed.string()));
     ASSERT_TRUE(child.kill_when([&] { return fold_metrics_exist(killed, "01_S01"); }));
   }
   ASSERT_EQ(run_train(killed.string(), {"--overwrite"}, &err), 0) << err;

@@ -6,6 +6,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace emofuse::testutil {
 
@@ -28,6 +29,45 @@ inline YAML::Node tiny_experiment_config(const std::string& model, const std::st
   root["training"]["progress"] = false;
   root["output"]["run_dir"] = run_dir;
   return root;
+}
+
+/// `emofuse train` arguments: three LOSO folds of a 4-subject cohort (6 clips x 3 s), mlp_early,
+/// 6 epochs, one thread, seed 1, plus the final model: four bundles per run, each run about a
+/// second; `extra` arguments appended.
+inline std::vector<std::string> tiny_train_args(const std::string& run_dir,
+                                                const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"train",
+                                "--format",
+                                "synthetic",
+                                "--set",
+                                "data.subjects=4",
+                                "--set",
+                                "data.clips=6",
+                                "--set",
+                                "data.seconds=3",
+                                "--set",
+                                "protocol.name=loso",
+                                "--set",
+                                "protocol.max_folds=3",
+                                "--set",
+                                "model.name=mlp_early",
+                                "--set",
+                                "training.epochs=6",
+                                "--set",
+                                "training.patience=0",
+                                "--set",
+                                "training.batch_size=16",
+                                "--set",
+                                "output.final_model=true",
+                                "--set",
+                                "seed=1",
+                                "--threads",
+                                "1",
+                                "--quiet",
+                                "--run-dir",
+                                run_dir};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
 }
 
 }  // namespace emofuse::testutil

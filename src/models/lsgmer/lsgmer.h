@@ -202,6 +202,7 @@ class Lsgmer : public DistributionModule {
   LossTerms loss(const ModelOutput& output, const data::Batch& batch) override;
   /// Moving-average update of the label embeddings from the step's fused features.
   void after_step(const ModelOutput& output, const data::Batch& batch) override;
+  bool updates_after_step() const override { return true; }
 
   const LsgmerOptions& options() const { return options_; }
   /// Label embeddings L [C, D].
