@@ -9,8 +9,8 @@
 # MASTER_PORT=$MASTER_PORT or 29500); rank 0 writes the run folder and prints the results. Lines
 # of the other ranks on stderr start with "[rank i]". A failing rank tells the others, which stop
 # with its reason (a rank that dies silently is noticed after --dist-timeout); the script waits
-# for all and exits with the first failure's exit code. Ctrl-C stops every rank. EMOFUSE points at the binary (default:
-# build/emofuse beside this script's folder, else `emofuse` on PATH).
+# for all and exits with the first failure's exit code. Ctrl-C stops every rank. EMOFUSE points
+# at the binary (default: build/src/cli/emofuse of this checkout, else `emofuse` on PATH).
 set -uo pipefail
 
 if [ $# -lt 2 ] || ! [[ "$1" =~ ^[1-9][0-9]*$ ]]; then

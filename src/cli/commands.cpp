@@ -152,11 +152,9 @@ void register_train_command(CLI::App& app) {
       // Rank 0 checks the run folder (and clears it with --overwrite) before data loading writes
       // to it; if anything fails before a fold completes, a folder created here is removed again.
       // The other ranks wait for that check before they write beneath it (a shared file system).
-      const bool main_rank = !distributed || distributed->is_main();
+      const bool main_rank = is_main_rank(distributed.get());
       std::optional<train::RunFolder> folder;
-      if (main_rank) folder.emplace(config, a->resume, a->overwrite);
-      if (distributed && main_rank) distributed->publish("train/run_folder_checked", "1");
-      if (distributed && !main_rank) distributed->receive("train/run_folder_checked");
+      check_run_folders_first(distributed.get(), "train", [&] { folder.emplace(config, a->resume, a->overwrite); });
       const std::string work_dir =
           main_rank ? config.run_dir : train::rank_work_dir(config.run_dir, distributed->rank());
       auto loaded = data::load_data(config.data, config.seed, work_dir);
@@ -170,10 +168,7 @@ void register_train_command(CLI::App& app) {
       run.ceiling = loaded.ceiling;
       run.distributed = distributed.get();
       auto result = train::run_experiment(config, loaded.dataset, run);
-      if (!main_rank) {
-        std::cerr << "emofuse: rank " << distributed->rank() << ": done; rank 0 wrote " << result.run_dir << "\n";
-        return;
-      }
+      if (!main_rank) return report_rank_done(*distributed, result.run_dir);
       std::cout << "\n"
                 << config.name << " (" << config.protocol.name << ", " << result.folds.size() << " folds)"
                 << (result.leaky ? "  ** LEAKY protocol: scores are inflated **" : "") << "\n"
@@ -451,15 +446,12 @@ std::vector<train::ExperimentResult> run_variants(const YAML::Node& base,
   start_runtime(configs.front().threads);
   // Rank 0 (or the only process) checks every run folder first; in a distributed run the other
   // ranks wait for that, then work beneath <out_dir>/.rank<R> (see train::RunOptions::distributed).
-  const bool main_rank = !distributed || distributed->is_main();
+  const bool main_rank = is_main_rank(distributed);
   std::vector<std::unique_ptr<train::RunFolder>> folders;
-  if (main_rank) {
+  check_run_folders_first(distributed, "variants", [&] {
     fs::create_directories(out_dir);
     for (const auto& c : configs) folders.push_back(std::make_unique<train::RunFolder>(c, resume, overwrite));
-    if (distributed) distributed->publish("ablate/run_folders_checked", "1");
-  } else {
-    distributed->receive("ablate/run_folders_checked");
-  }
+  });
   const std::string data_dir = main_rank ? out_dir : train::rank_work_dir(out_dir, distributed->rank());
   // Variants normally share the base's data; one that overrides a data key (data.select, say)
   // gets its own copy, loaded once per distinct data section. The ceiling is the base's.
@@ -673,10 +665,7 @@ void register_ablate_command(CLI::App& app) {
     run_as_rank(distributed.get(), [&] {
       std::optional<std::map<std::string, double>> ceiling;
       auto results = run_variants(base, variants, dir, *quiet, &ceiling, *resume, *overwrite, distributed.get());
-      if (distributed && !distributed->is_main()) {
-        std::cerr << "emofuse: rank " << distributed->rank() << ": done; rank 0 wrote " << dir << "\n";
-        return;
-      }
+      if (!is_main_rank(distributed.get())) return report_rank_done(*distributed, dir);
       report_comparison(results, ceiling, dir, "Ablation " + *file, !*no_report);
       std::cout << "runs under " << dir << "\n";
     });

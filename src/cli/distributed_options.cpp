@@ -50,4 +50,23 @@ void run_as_rank(dist::Distributed* distributed, const std::function<void()>& bo
   distributed->finish();
 }
 
+bool is_main_rank(const dist::Distributed* distributed) {
+  return !distributed || distributed->is_main();
+}
+
+void check_run_folders_first(dist::Distributed* distributed, const std::string& step,
+                             const std::function<void()>& check) {
+  const std::string key = step + "/run_folders_checked";
+  if (is_main_rank(distributed)) {
+    check();
+    if (distributed) distributed->publish(key, "1");
+  } else {
+    distributed->receive(key);
+  }
+}
+
+void report_rank_done(const dist::Distributed& distributed, const std::string& where) {
+  std::cerr << "emofuse: rank " << distributed.rank() << ": done; rank 0 wrote " << where << "\n";
+}
+
 }  // namespace emofuse::cli

@@ -34,4 +34,16 @@ std::unique_ptr<dist::Distributed> join_distributed_run(const DistributedArgs& a
 /// success, waits (bounded) until every rank is done.
 void run_as_rank(dist::Distributed* distributed, const std::function<void()>& body);
 
+/// Whether this process reports and writes the results: the only process, or rank 0.
+bool is_main_rank(const dist::Distributed* distributed);
+
+/// Rank 0's check (and --overwrite clear) of the run folders comes before any rank writes
+/// beneath them (a shared file system): `check` runs on rank 0 or the only process, and the other
+/// ranks wait until it has. `step` names the check among the run's store keys.
+void check_run_folders_first(dist::Distributed* distributed, const std::string& step,
+                             const std::function<void()>& check);
+
+/// The last line of a rank other than 0: "emofuse: rank R: done; rank 0 wrote <where>".
+void report_rank_done(const dist::Distributed& distributed, const std::string& where);
+
 }  // namespace emofuse::cli

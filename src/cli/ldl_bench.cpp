@@ -470,7 +470,7 @@ void run_and_report(const LdlBenchArgs& a, const std::vector<train::ExperimentCo
                     const std::vector<Method>& methods, const std::vector<Search>& searches,
                     const data::LoadedData& loaded, const std::string& out_dir, dist::Distributed* distributed) {
   const auto& dataset = loaded.dataset;
-  const bool main_rank = !distributed || distributed->is_main();
+  const bool main_rank = is_main_rank(distributed);
   train::RunOptions run;
   run.quiet = !a.verbose;
   run.overwrite = true;  // a benchmark reruns from scratch: each method's earlier run folder is replaced
@@ -492,10 +492,7 @@ void run_and_report(const LdlBenchArgs& a, const std::vector<train::ExperimentCo
     chosen.push_back(ch);
   }
 
-  if (!main_rank) {
-    std::cerr << "emofuse: rank " << distributed->rank() << ": done; rank 0 wrote " << out_dir << "\n";
-    return;
-  }
+  if (!main_rank) return report_rank_done(*distributed, out_dir);
 
   // ---- report
   std::cout << "\n"

@@ -11,7 +11,10 @@
 #include <string>
 
 #include "data/dataset.h"
-#include "dist/distributed.h"
+
+namespace emofuse::dist {
+class Distributed;  // dist/distributed.h
+}  // namespace emofuse::dist
 
 namespace emofuse::models {
 

@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/io.h"
 #include "core/runtime.h"
+#include "dist/distributed.h"
 #include "metrics/metrics.h"
 
 namespace fs = std::filesystem;

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/io.h"
 #include "core/runtime.h"
+#include "dist/distributed.h"
 #include "dist/folder_transfer.h"
 #include "models/baselines/prior.h"
 #include "models/registry.h"

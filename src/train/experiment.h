@@ -32,11 +32,14 @@
 
 #include "data/dataset.h"
 #include "data/normalize.h"
-#include "dist/distributed.h"
 #include "metrics/metrics.h"
 #include "models/bundle.h"
 #include "models/estimator.h"
 #include "train/config.h"
+
+namespace emofuse::dist {
+class Distributed;  // dist/distributed.h
+}  // namespace emofuse::dist
 
 namespace emofuse::train {
 
