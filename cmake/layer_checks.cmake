@@ -30,4 +30,6 @@ emofuse_layer_probe(core_cannot_include_data core "data/dataset.h" TRUE)
 emofuse_layer_probe(nn_cannot_include_ot nn "ot/sinkhorn.h" TRUE)
 emofuse_layer_probe(train_cannot_include_report train "report/html_report.h" TRUE)
 emofuse_layer_probe(dist_cannot_include_models dist "models/trainer.h" TRUE)
+# The Python module sits on top (src/python/): no layer, the command-line tool included, sees it.
+emofuse_layer_probe(cli_cannot_include_python cli "python/arrays.h" TRUE)
 emofuse_layer_probe(train_includes_models train "models/registry.h" FALSE)

@@ -19,6 +19,9 @@ packages=(
   libplplot-dev           # report figures (SVG), src/report/
   libgloo-dev             # headers of the Gloo transport under torch.distributed (src/dist/)
   chromium                # the report's browser test (tests/report/), headless
+  pybind11-dev python3-dev python3-numpy  # the Python module (src/python/, docs/python.md)
+  python3-pip python3-venv                # `pip install .` of the package (docs/python.md)
+  python3-pytest python3-sklearn          # its tests (tests/python/), scikit-learn's model selection among them
 )
 
 missing=()

@@ -26,6 +26,13 @@ class OptionError : public Error {
   OptionError(const std::string& option, const std::string& what) : Error("option '" + option + "': " + what) {}
 };
 
+/// A computation stopped on the host's request (check_interrupt in core/runtime.h: Ctrl-C in
+/// Python). Not a failure of the input: what it wrote stays as an interrupted run leaves it.
+class Interrupted : public Error {
+ public:
+  Interrupted() : Error("interrupted") {}
+};
+
 /// Throws OptionError(option, what) unless `condition` holds. For validating options up front.
 inline void require_option(bool condition, const std::string& option, const std::string& what) {
   if (!condition) throw OptionError(option, what);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <utility>
 
 #include "core/error.h"
 
@@ -92,6 +93,21 @@ std::string blas_library_name() {
       },
       &found);
   return found;
+}
+
+namespace {
+std::function<void()>& interrupt_check() {
+  static std::function<void()> check;
+  return check;
+}
+}  // namespace
+
+void set_interrupt_check(std::function<void()> check) {
+  interrupt_check() = std::move(check);
+}
+
+void check_interrupt() {
+  if (interrupt_check()) interrupt_check()();
 }
 
 }  // namespace emofuse

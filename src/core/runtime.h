@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace emofuse {
@@ -37,6 +38,14 @@ uint64_t mix_seed(uint64_t a, uint64_t b = 0, uint64_t c = 0);
 /// The real-data folder: $EMOFUSE_DATA_DIR, else `../shared/data` next to the source tree
 /// ($EMOFUSE_SOURCE_DIR/../shared/data when set, else ../shared/data from the working directory).
 std::string data_dir();
+
+/// Long computations call check_interrupt() at safe points (the trainer, before every batch). It
+/// runs the check a host installed with set_interrupt_check, which stops the computation by
+/// throwing Interrupted (core/error.h). The Python module installs one that does so after Ctrl-C,
+/// and Python then sees its KeyboardInterrupt. The command-line tool installs none: a signal ends
+/// the process, and --resume continues from the last checkpoint. An empty function removes it.
+void set_interrupt_check(std::function<void()> check);
+void check_interrupt();
 
 /// Name of the BLAS library LibTorch's process resolved (e.g. "libopenblas", "libblas"), for logs.
 std::string blas_library_name();

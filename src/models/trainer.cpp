@@ -424,6 +424,7 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
     double loss_sum = 0;
     std::map<std::string, double> term_sums;  // each loss term, summed over samples
     for (int64_t b = 0; b < batches; ++b) {
+      check_interrupt();  // a host's stop request (Python's Ctrl-C) ends the fit between batches
       auto idx = order.narrow(0, b * o.batch_size(), std::min(o.batch_size(), n - b * o.batch_size()));
       const int64_t global_rows = idx.size(0);
       if (ranks) idx = shard_of_batch(idx, ranks->rank(), ranks->world_size());
@@ -471,10 +472,12 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
         const double done = double(epoch - first_epoch) + double(b + 1) / batches;
         const double eta = seconds_since(fit_start) / done * (o.epochs() - first_epoch - done);
         const int width = 24, filled = static_cast<int>(width * (b + 1) / batches);
-        std::fprintf(stderr, "\r%s epoch %lld/%lld [%s%s] loss %.4f ETA %s   ", context.fold_name.c_str(),
-                     static_cast<long long>(epoch + 1), static_cast<long long>(o.epochs()),
-                     std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-                     loss_sum / ((b * o.batch_size()) + idx.size(0)), format_duration(eta).c_str());
+        char bar[512];
+        std::snprintf(bar, sizeof(bar), "\r%s epoch %lld/%lld [%s%s] loss %.4f ETA %s   ", context.fold_name.c_str(),
+                      static_cast<long long>(epoch + 1), static_cast<long long>(o.epochs()),
+                      std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
+                      loss_sum / ((b * o.batch_size()) + idx.size(0)), format_duration(eta).c_str());
+        std::cerr << bar;
       }
     }
 
@@ -523,7 +526,7 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
       // the epochs the checkpoint has.
       write_text_atomic((fs::path(context.checkpoint_dir) / "history.csv").string(), history_csv(state.history));
     }
-    if (tty) std::fprintf(stderr, "\r\033[K");
+    if (tty) std::cerr << "\r\033[K";
     if (o.progress()) {
       char mean_text[48] = "";
       if (has_validation && o.smoothing() > 1) std::snprintf(mean_text, sizeof(mean_text), " (mean %.4f)", smoothed);
@@ -537,10 +540,14 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
         run_text = " | run " + std::to_string(static_cast<int>(100 * done + 0.5)) + "%";
         if (progressed > 0) run_text += " ETA " + format_duration(elapsed / progressed * (1 - done));
       }
-      std::fprintf(stderr, "%s epoch %lld/%lld loss %.4f val_%s %.4f%s lr %.2e %.1fs%s%s\n", context.fold_name.c_str(),
-                   static_cast<long long>(epoch + 1), static_cast<long long>(o.epochs()), record.train_loss,
-                   o.monitor().c_str(), record.validation_score, mean_text, lr, record.seconds, improved ? " *" : "",
-                   run_text.c_str());
+      // Through std::cerr (not stdio), like every progress line, so that a host that redirects it
+      // (the Python module's logging) receives them.
+      char line[1024];
+      std::snprintf(line, sizeof(line), "%s epoch %lld/%lld loss %.4f val_%s %.4f%s lr %.2e %.1fs%s%s\n",
+                    context.fold_name.c_str(), static_cast<long long>(epoch + 1), static_cast<long long>(o.epochs()),
+                    record.train_loss, o.monitor().c_str(), record.validation_score, mean_text, lr, record.seconds,
+                    improved ? " *" : "", run_text.c_str());
+      std::cerr << line;
     }
     if (on_epoch_end) on_epoch_end(record);
     if (stop) {

@@ -72,6 +72,9 @@ class RunFolder {
 
   /// Marks the run complete: the destructor keeps the folder whatever it holds.
   void finish() { finished_ = true; }
+  /// The run was interrupted (core/error.h, Interrupted): the destructor keeps the folder with its
+  /// fingerprint and checkpoints, as a killed process leaves it, so that `resume` continues it.
+  void keep_interrupted() { finished_ = true; }
 
  private:
   std::string dir_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "core/runtime.h"
 #include "data/dataset.h"
 #include "models/trainer.h"
 #include "test_util.h"
@@ -212,6 +213,26 @@ TEST(Trainer, SmoothedSelectionKeepsTheBestWindowAndResumesToTheSameEpoch) {
   for (size_t e = 0; e < full.history.size(); ++e) {
     EXPECT_EQ(again.history[e].validation_score, full.history[e].validation_score) << e;
   }
+}
+
+// A host's stop request (core/runtime.h: the Python module's Ctrl-C) ends a fit between two
+// batches with Interrupted, after the steps already taken; without a check nothing changes.
+TEST(Trainer, InterruptCheckStopsTheFitBetweenBatches) {
+  const auto data = uniform_two_class(4);  // one batch per epoch
+  models::FitContext context;
+  context.fold_name = "interrupted";
+  int calls = 0;
+  set_interrupt_check([&calls] {
+    if (++calls == 6) throw Interrupted();
+  });
+  ScriptedCurve model(kNoisyCurve);
+  EXPECT_THROW(Trainer(scripted_options(5, 3)).fit(model, data, data, context), Interrupted);
+  set_interrupt_check({});
+  EXPECT_EQ(calls, 6);
+  EXPECT_EQ(model.steps(), 5);  // five batches ran, the sixth did not start
+  ScriptedCurve uninterrupted(kNoisyCurve);
+  Trainer(scripted_options(5, 3)).fit(uninterrupted, data, data, context);
+  EXPECT_EQ(calls, 6);  // no check installed any more
 }
 
 namespace {
