@@ -130,13 +130,15 @@ ArrayRows rows_for_schema(const py::dict& inputs, const data::DatasetSchema& sch
   return rows;
 }
 
-data::MultimodalDataset dataset_of(ArrayRows rows, torch::Tensor targets, torch::Tensor subjects,
+// The dataset views the rows' memory: `rows` (its `keep`, which owns converted copies) must
+// outlive it.
+data::MultimodalDataset dataset_of(const ArrayRows& rows, torch::Tensor targets, torch::Tensor subjects,
                                    std::vector<std::string> class_names) {
   const int64_t n = rows.rows;
   if (!subjects.defined()) subjects = torch::zeros({n}, torch::kInt64);
   auto trials = torch::arange(n, torch::kInt64);  // every row its own clip: no grouping is invented
-  return data::MultimodalDataset(std::move(rows.specs), std::move(rows.features), std::move(targets),
-                                 std::move(subjects), std::move(trials), std::move(class_names), "arrays");
+  return data::MultimodalDataset(rows.specs, rows.features, std::move(targets), std::move(subjects), std::move(trials),
+                                 std::move(class_names), "arrays");
 }
 
 torch::Tensor subjects_of(const py::handle& subjects, int64_t n) {
@@ -169,7 +171,7 @@ struct Model {
     }
     const auto c = schema.num_classes();
     auto targets = torch::full({n, c}, 1.0 / static_cast<double>(c), torch::kFloat32);  // not read by predict
-    auto data = dataset_of(std::move(rows), targets, subject_ids, schema.class_names);
+    auto data = dataset_of(rows, targets, subject_ids, schema.class_names);
     torch::Tensor predictions;
     {
       LongCall call;
@@ -258,7 +260,7 @@ std::unique_ptr<Model> fit_model(const std::string& name, const std::string& opt
   const bool by_subject = subject_ids.defined() && std::get<0>(torch::_unique(subject_ids)).numel() > 1;
   protocol.name = by_subject ? "loso" : "kfold";
   protocol.validate();
-  auto dataset = dataset_of(std::move(rows), target_rows, subject_ids, class_names);
+  auto dataset = dataset_of(rows, target_rows, subject_ids, class_names);
 
   auto model = std::make_unique<Model>();
   model->model_name = name;

@@ -45,3 +45,15 @@ def test_predictions_are_float32_rows_summing_to_one(tiny_cohort):
     pred = est.predict(tiny_cohort.inputs[:10])
     assert pred.dtype == np.float32 and pred.shape == (10, len(tiny_cohort.class_names))
     np.testing.assert_allclose(pred.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_converted_inputs_predict_as_the_originals(tiny_cohort):
+    """float64 (or non-contiguous) inputs are converted to float32 copies, which must live as long
+    as the prediction reads them: the same distributions as float32 inputs."""
+    est = emofuse.Estimator("mlp_early", training={"epochs": 1}, threads=1)
+    est.fit(tiny_cohort.inputs, tiny_cohort.targets)
+    as_float64 = {name: x.astype(np.float64) for name, x in tiny_cohort.modalities.items()}
+    reversed_rows = {name: x[::-1] for name, x in tiny_cohort.modalities.items()}  # negative strides
+    expected = est.predict(tiny_cohort.inputs)
+    np.testing.assert_allclose(est.predict(as_float64), expected, atol=1e-6)
+    np.testing.assert_allclose(est.predict(reversed_rows), expected[::-1], atol=1e-6)
