@@ -9,7 +9,9 @@
 //     while one step / one forward pass runs, and the GFLOP/s they reach at the median time;
 //     element-wise work and the fused Gromov-Wasserstein kernel are not counted;
 //   - memory: the resident set after each configuration, the process's peak, and the growth of
-//     the resident set over --leak-calls batch-1 calls after warm-up.
+//     the resident set over --leak-calls batch-1 calls after warm-up;
+//   - the dedicated inference path (HeloInference, same weights) at batch 1 and 128: median, p99,
+//     its largest difference from the LibTorch forward pass, and its resident-set growth.
 // The table goes to stdout; --json FILE writes the same figures as JSON.
 #include <ATen/record_function.h>
 #include <sys/resource.h>
@@ -22,6 +24,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -29,9 +32,11 @@
 #include <vector>
 
 #include "core/io.h"
+#include "core/memory.h"
 #include "core/runtime.h"
 #include "data/dataset.h"
 #include "models/helo/helo.h"
+#include "models/helo/helo_inference.h"
 
 using Clock = std::chrono::steady_clock;
 using namespace emofuse;
@@ -84,7 +89,7 @@ double resident_mb() {
 double peak_resident_mb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  return double(usage.ru_maxrss) / 1e3;  // ru_maxrss is in KB on Linux
+  return double(usage.ru_maxrss) * 1024.0 / 1e6;  // ru_maxrss is in KiB on Linux
 }
 
 // Counts the FLOPs (2 m n k) of the matrix products ATen runs while it is alive.
@@ -140,6 +145,7 @@ std::string fixed(double v, int digits) {
 
 int main(int argc, char** argv) {
   ensure_passive_omp_wait(argv);
+  reuse_freed_memory();  // as the emofuse CLI does (core/memory.h)
   std::string ot = "gw", extra = "{}", json_path, thread_list = "1,2";
   int steps = 20, infer_calls = 300, leak_calls = 10000;
   for (int i = 1; i < argc; ++i) {
@@ -225,6 +231,8 @@ int main(int argc, char** argv) {
   std::printf("%-7s %-8s %-10s %-10s %-9s %-8s %-8s %-9s %-9s %-9s %-9s %-9s %-8s %-8s\n", "", "GFLOP/s", "samples",
               "ms", "ms", "GFLOP/s", "% matmul", "med ms", "p99 ms", "GFLOP/s", "med ms", "p99 ms", "MB", "MB");
   const int64_t batch = 128;
+  std::string fast_lines;   // the dedicated inference path's table, printed after the main one
+  std::string stage_lines;  // and where its batch-1 calls spend their time
   for (int threads : thread_counts) {
     set_thread_count(threads);
     const double matmul = matmul_gflops();
@@ -275,25 +283,57 @@ int main(int argc, char** argv) {
       model.forward(many);
       many_flops = counter.count();
     }
-    std::vector<double> one_ms, many_ms;
-    for (int i = 0; i < infer_calls; ++i) {
-      const auto s = Clock::now();
-      model.forward(one);
-      one_ms.push_back(seconds(s, Clock::now()) * 1e3);
-    }
+    // Median and p99 of `calls` timed calls of `call`, after `warm_up` untimed ones.
+    auto timed = [](int warm_up, int calls, const std::function<void()>& call) {
+      for (int i = 0; i < warm_up; ++i) call();
+      std::vector<double> ms;
+      for (int i = 0; i < calls; ++i) {
+        const auto s = Clock::now();
+        call();
+        ms.push_back(seconds(s, Clock::now()) * 1e3);
+      }
+      return quantiles(std::move(ms));
+    };
     const int many_calls = std::max(10, infer_calls / 6);
-    for (int i = 0; i < 3; ++i) model.forward(many);
-    for (int i = 0; i < many_calls; ++i) {
-      const auto s = Clock::now();
-      model.forward(many);
-      many_ms.push_back(seconds(s, Clock::now()) * 1e3);
-    }
-    const auto infer_one = quantiles(one_ms), infer_many = quantiles(many_ms);
+    const auto infer_one = timed(0, infer_calls, [&] { model.forward(one); });
+    const auto infer_many = timed(3, many_calls, [&] { model.forward(many); });
     // Resident-set growth over many batch-1 calls (after the calls above warmed every buffer up).
     const double before = resident_mb();
     for (int i = 0; i < leak_calls; ++i) model.forward(one);
     const double growth = resident_mb() - before;
     const double rss = resident_mb(), peak = peak_resident_mb();
+
+    // The dedicated inference path on the same weights (HeloInference is a snapshot of them).
+    const models::HeloInference fast(model, schema);
+    const double fast_diff = std::max((fast.forward(one) - model.forward(one).log_probs).abs().max().item<double>(),
+                                      (fast.forward(many) - model.forward(many).log_probs).abs().max().item<double>());
+    const auto fast_one = timed(20, infer_calls, [&] { fast.forward(one); });
+    const auto fast_many = timed(3, many_calls, [&] { fast.forward(many); });
+    const double fast_before = resident_mb();
+    for (int i = 0; i < leak_calls; ++i) fast.forward(one);
+    const double fast_growth = resident_mb() - fast_before;
+    const double fast_one_gflops = one_flops / (fast_one.median * 1e-3) / 1e9;
+    // Where a batch-1 call of the dedicated path spends its time: each stage's mean.
+    models::HeloInference::StageTimes stages;
+    for (int i = 0; i < infer_calls; ++i) fast.forward(one, &stages);
+    double stage_total = 0;
+    for (const auto& [stage, total] : stages.seconds) stage_total += total;
+    nlohmann::json stage_json = nlohmann::json::array();
+    for (const auto& [stage, total] : stages.seconds) {
+      const double mean_ms = total / infer_calls * 1e3;
+      char stage_line[256];
+      std::snprintf(stage_line, sizeof(stage_line), "%-7d %-46s %-9s %-6s\n", threads, stage.c_str(),
+                    fixed(mean_ms, 4).c_str(), fixed(100 * total / stage_total, 1).c_str());
+      stage_lines += stage_line;
+      stage_json.push_back({{"stage", stage}, {"ms_mean", mean_ms}, {"share", total / stage_total}});
+    }
+    char line[512];
+    std::snprintf(line, sizeof(line), "%-7d %-9s %-9s %-9s %-9s %-9s %-11s %-9s %-8s\n", threads,
+                  fixed(fast_one.median, 3).c_str(), fixed(fast_one.p99, 3).c_str(), fixed(fast_one_gflops, 1).c_str(),
+                  fixed(fast_many.median, 2).c_str(), fixed(fast_many.p99, 2).c_str(),
+                  fixed(infer_one.median / fast_one.median, 2).c_str(), (std::to_string(fast_diff)).c_str(),
+                  leak_calls > 0 ? fixed(fast_growth, 1).c_str() : "-");
+    fast_lines += line;
 
     const double train_gflops = step_flops / (step.median * 1e-3) / 1e9;
     const double one_gflops = one_flops / (infer_one.median * 1e-3) / 1e9;
@@ -328,12 +368,31 @@ int main(int argc, char** argv) {
            {"ms_median", infer_many.median},
            {"ms_p99", infer_many.p99},
            {"matmul_flops", many_flops}}},
+         {"inference_path",
+          {{"batch_1_ms_median", fast_one.median},
+           {"batch_1_ms_p99", fast_one.p99},
+           {"batch_1_gflops", fast_one_gflops},
+           {"batch_128_ms_median", fast_many.median},
+           {"batch_128_ms_p99", fast_many.p99},
+           {"max_abs_difference_from_forward", fast_diff},
+           {"batch_1_stages", stage_json},
+           {"resident_growth_over_leak_calls", leak_calls > 0 ? nlohmann::json(fast_growth) : nlohmann::json()}}},
          {"memory_mb",
           {{"resident_after", rss},
            {"process_peak", peak},
            {"leak_calls", leak_calls},
            {"resident_growth_over_leak_calls", leak_calls > 0 ? nlohmann::json(growth) : nlohmann::json()}}}});
   }
+  std::printf(
+      "\nDedicated inference path (HeloInference: packed weights, no autograd or operator dispatch, direct sgemm)\n");
+  std::printf("%-7s %-9s %-9s %-9s %-9s %-9s %-11s %-9s %-8s\n", "threads", "infer-1", "infer-1", "infer-1",
+              "infer-128", "infer-128", "speed-up", "max |diff|", "growth");
+  std::printf("%-7s %-9s %-9s %-9s %-9s %-9s %-11s %-9s %-8s\n", "", "med ms", "p99 ms", "GFLOP/s", "med ms", "p99 ms",
+              "batch 1", "log-prob", "MB");
+  std::fputs(fast_lines.c_str(), stdout);
+  std::printf("\nWhere a batch-1 call of the dedicated path spends its time (mean over --infer-calls calls)\n");
+  std::printf("%-7s %-46s %-9s %-6s\n", "threads", "stage", "ms", "%");
+  std::fputs(stage_lines.c_str(), stdout);
   std::printf(
       "FLOPs: matrix products only (aten::mm/addmm/bmm/baddbmm, 2 m n k), counted during one step / forward "
       "pass; %% matmul = training GFLOP/s over the matmul GFLOP/s of the same process.\n");

@@ -173,7 +173,7 @@ def main():
                 many_ms.append((time.perf_counter() - start) * 1e3)
         one_med, one_p99 = quantiles(one_ms)
         many_med, many_p99 = quantiles(many_ms)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
         print(f"{threads:<8}{matmul:<9.1f}{batch / (step_med * 1e-3):<10.1f}{step_med:<10.2f}{step_p99:<10.2f}"
               f"{one_med:<10.3f}{one_p99:<10.3f}{many_med:<11.2f}{many_p99:<11.2f}{peak:<9.0f}")
         report["configurations"].append({

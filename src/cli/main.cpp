@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "core/build_info.h"
 #include "core/error.h"
+#include "core/memory.h"
 #include "core/runtime.h"
 
 namespace {
@@ -28,6 +29,7 @@ int report(const std::string& message, int code) {
 
 int main(int argc, char** argv) {
   emofuse::ensure_passive_omp_wait(argv);
+  emofuse::reuse_freed_memory();  // LibTorch's per-step buffers stay mapped (core/memory.h)
   emofuse::set_command_line(argc, argv);
   CLI::App app{"emofuse: learn emotion distributions from physiological, behavioural, audio and text data"};
   app.require_subcommand(1);

@@ -206,6 +206,12 @@ torch::Tensor gw_linearized_cost(const torch::Tensor& c1, const torch::Tensor& c
   return row_term + col_term - 2.0 * cross;                                          // [B, n, m]
 }
 
+bool gw_ipot_plan_fused(const double* c1, const double* c2, const double* a, const double* b, int64_t n, int64_t m,
+                        const GromovWassersteinOptions& options, double* plan) {
+  return gw_ipot_plan_one(c1, c2, a, b, n, m, options.regularization(), options.outer_iterations(),
+                          options.inner_iterations(), plan);
+}
+
 GromovWassersteinResult entropic_gromov_wasserstein(const torch::Tensor& c1, const torch::Tensor& c2,
                                                     const torch::Tensor& a, const torch::Tensor& b,
                                                     const GromovWassersteinOptions& options) {

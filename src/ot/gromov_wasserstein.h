@@ -65,6 +65,15 @@ GromovWassersteinResult entropic_gromov_wasserstein(
     const torch::Tensor& c1, const torch::Tensor& c2, const torch::Tensor& a, const torch::Tensor& b,
     const GromovWassersteinOptions& options = GromovWassersteinOptions());
 
+/// The fused CPU kernel that `fused_cpu` runs, for one problem on row-major double arrays:
+/// c1 [n, n], c2 [m, m], strictly positive marginals a [n], b [m] of equal mass -> plan [n, m],
+/// with the options' regularization, outer_iterations and inner_iterations (IPOT inner solver).
+/// Nothing is checked. Returns false when a scaling under- or overflowed: `plan` is then
+/// unusable, and `entropic_gromov_wasserstein` with fused_cpu(false) gives the plan instead.
+/// For callers that hold their costs in plain arrays (HeloInference).
+bool gw_ipot_plan_fused(const double* c1, const double* c2, const double* a, const double* b, int64_t n, int64_t m,
+                        const GromovWassersteinOptions& options, double* plan);
+
 /// The linearised square-loss GW cost L(C1, C2) (x) T [B, n, m] of Peyré et al. 2016, Prop. 1:
 ///   f1(C1) a 1^T + 1 b^T f2(C2)^T - h1(C1) T h2(C2)^T,  f1(x) = x^2, f2(y) = y^2, h1(x) = x,
 ///   h2(y) = 2y. c1 [B, n, n], c2 [B, m, m], a [B, n], b [B, m], plan [B, n, m].

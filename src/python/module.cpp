@@ -8,6 +8,7 @@
 
 #include "core/build_info.h"
 #include "core/error.h"
+#include "core/memory.h"
 #include "core/runtime.h"
 #include "metrics/metrics.h"
 #include "ot/gromov_wasserstein.h"
@@ -256,6 +257,8 @@ PYBIND11_MODULE(_emofuse, m) {
   namespace py = pybind11;
   using namespace emofuse::python;
   m.doc() = "emofuse's C++ core; use it through the `emofuse` package";
+  // Training from Python allocates as the CLI does: keep LibTorch's per-step buffers mapped.
+  emofuse::reuse_freed_memory();
   bind_errors(m);
   m.def("set_threads", &emofuse::set_thread_count, py::arg("threads"),
         "LibTorch's (and OpenBLAS's) thread count; 0 = all cores. Returns the count in effect.");

@@ -190,6 +190,18 @@ class HeloModel : public DistributionModule {
   torch::Tensor label_similarity() const;
   const HeloOptions& options() const { return options_; }
 
+  /// The layout the constructor chose from the schema (read by HeloInference): the anchor's schema
+  /// index, the other physiological modalities in fusion order, the behavioural ones; K tokens
+  /// per physiological modality, n physiological tokens after fusion, and whether the anchor has
+  /// one token per channel.
+  int64_t anchor_index() const { return anchor_index_; }
+  const std::vector<int64_t>& other_physiological() const { return other_phys_; }
+  const std::vector<int64_t>& behavioural() const { return behavioural_; }
+  int64_t tokens() const { return tokens_; }
+  int64_t physiological_tokens() const { return phys_tokens_; }
+  bool anchor_has_channels() const { return anchor_has_channels_; }
+  int64_t num_classes() const { return num_classes_; }
+
  private:
   torch::Tensor encode_anchor(const torch::Tensor& x);  // -> [B, K, D]
   // [B, K r] (or [B, K D] without `up`) -> [B, K, D].
