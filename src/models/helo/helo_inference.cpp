@@ -170,12 +170,7 @@ void add_into(Floats& x, const Floats& y) {
 // One shared transformer layer (nn::TransformerLayer in eval()) on x [batch, l, D], in place.
 void encoder_layer(const HeloInference::EncoderLayer& layer, bool norm_first, Floats& x, int64_t batch, int64_t l) {
   const int64_t rows = batch * l;
-  Floats a, hidden, f;
-  auto feedforward = [&](const Floats& z) {
-    linear(layer.ff1, z.data(), rows, hidden);
-    gelu(hidden);
-    linear(layer.ff2, hidden.data(), rows, f);
-  };
+  Floats a, f;
   if (norm_first) {  // x = x + SA(LN1(x)); x = x + FF(LN2(x))
     Floats z = x;
     layer_norm(layer.norm1, z.data(), rows);
@@ -183,13 +178,13 @@ void encoder_layer(const HeloInference::EncoderLayer& layer, bool norm_first, Fl
     add_into(x, a);
     z = x;
     layer_norm(layer.norm2, z.data(), rows);
-    feedforward(z);
+    mlp(layer.feedforward, z.data(), rows, f);
     add_into(x, f);
   } else {  // x = LN1(x + SA(x)); x = LN2(x + FF(x))
     attention(layer.attention, x.data(), nullptr, l, x.data(), l, batch, nullptr, a);
     add_into(x, a);
     layer_norm(layer.norm1, x.data(), rows);
-    feedforward(x);
+    mlp(layer.feedforward, x.data(), rows, f);
     add_into(x, f);
     layer_norm(layer.norm2, x.data(), rows);
   }
@@ -219,6 +214,9 @@ class WeightReader {
     layer.bias = floats(prefix + ".bias");
     return layer;
   }
+  // The layer, or an empty Dense (out == 0) when the model has none by that name (an option
+  // turned it off, e.g. token_rank 0 or behavioural_rank 0).
+  Dense dense_if_present(const std::string& prefix) const { return has(prefix + ".weight") ? dense(prefix) : Dense{}; }
   Norm norm(const std::string& prefix) const { return {floats(prefix + ".weight"), floats(prefix + ".bias")}; }
   Attention attention(const std::string& prefix, int64_t heads) const {
     return {heads, dense(prefix + ".in_proj"), dense(prefix + ".out_proj")};
@@ -279,12 +277,12 @@ HeloInference::HeloInference(const HeloModel& model, const data::DatasetSchema& 
 
   const WeightReader w(model);
   anchor_encoder_ = w.mlp("anchor_encoder");
-  if (w.has("anchor_token_up.weight")) anchor_token_up_ = w.dense("anchor_token_up");
+  anchor_token_up_ = w.dense_if_present("anchor_token_up");
   anchor_position_ = w.floats("anchor_position");
   for (auto m : other_phys_) {
     const auto& name = schema.modalities[m].name;
     other_encoders_.push_back(w.mlp("encoder_" + name));
-    other_token_up_.push_back(w.has("token_up_" + name + ".weight") ? w.dense("token_up_" + name) : Dense{});
+    other_token_up_.push_back(w.dense_if_present("token_up_" + name));
     if (options_.fusion() == FusionKind::kCrossAttention) {
       cross_attention_.push_back(w.attention("cross_attention_" + name, options_.heads()));
       cross_norms_.push_back(w.norm("cross_norm_" + name));
@@ -295,15 +293,15 @@ HeloInference::HeloInference(const HeloModel& model, const data::DatasetSchema& 
     phys_norm_ = w.norm("phys_norm");
   }
   if (!behavioural_.empty()) {
-    if (w.has("behavioural_bottleneck.weight")) behav_bottleneck_ = w.dense("behavioural_bottleneck");
+    behav_bottleneck_ = w.dense_if_present("behavioural_bottleneck");
     behav_encoder_ = w.dense("behavioural_encoder");
-    if (w.has("behavioural_token_up.weight")) behav_token_up_ = w.dense("behavioural_token_up");
+    behav_token_up_ = w.dense_if_present("behavioural_token_up");
     if (options_.ot() != OtKind::kNone) align_norm_ = w.norm("align_norm");
   }
   for (int64_t l = 0; l < options_.encoder_layers(); ++l) {
     const std::string p = "encoder_layer_" + std::to_string(l);
-    encoder_.push_back({w.attention(p + ".attention", options_.heads()), w.dense(p + ".ff1"), w.dense(p + ".ff2"),
-                        w.norm(p + ".norm1"), w.norm(p + ".norm2")});
+    encoder_.push_back({w.attention(p + ".attention", options_.heads()),
+                        Mlp{{w.dense(p + ".ff1"), w.dense(p + ".ff2")}}, w.norm(p + ".norm1"), w.norm(p + ".norm2")});
   }
   token_projection_ = w.dense("token_projection");
   if (options_.label_attention()) {

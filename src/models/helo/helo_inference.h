@@ -68,7 +68,7 @@ class HeloInference {
   };
   struct EncoderLayer {
     Attention attention;
-    Dense ff1, ff2;
+    Mlp feedforward;  // ff1, GELU, ff2: the position-wise feed-forward network
     Norm norm1, norm2;
   };
 
