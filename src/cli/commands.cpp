@@ -19,6 +19,7 @@
 #include "models/lsgmer/predict_text.h"
 #include "models/registry.h"
 #include "report/html_report.h"
+#include "signal/simulate.h"
 #include "train/config.h"
 #include "train/experiment.h"
 #include "train/report.h"
@@ -82,7 +83,23 @@ void register_synth_command(CLI::App& app) {
   cmd->add_option("--clips", options->clips, "Clips per subject")->capture_default_str();
   cmd->add_option("--seconds", options->seconds, "One-second samples per clip")->capture_default_str();
   cmd->add_option("--seed", options->seed, "Random seed")->capture_default_str();
-  cmd->callback([options, out] {
+  auto raw = std::make_shared<bool>(false);
+  auto condition_seconds = std::make_shared<double>(180.0);
+  cmd->add_flag("--raw", *raw,
+                "Write raw WESAD-layout recordings instead (E4 wrist CSVs, RespiBAN chest file, quest.csv; "
+                "4 conditions per subject), for `emofuse features` and `emofuse replay`");
+  cmd->add_option("--condition-seconds", *condition_seconds, "--raw: length of each condition")
+      ->check(CLI::Range(30.0, 3600.0))
+      ->capture_default_str();
+  cmd->callback([options, out, raw, condition_seconds] {
+    if (*raw) {
+      require_option(options->subjects >= 1 && options->subjects <= 100, "--subjects", "must be in 1..100 with --raw");
+      const auto ids =
+          signal::wesad_write_fixture(*out, static_cast<int>(options->subjects), *condition_seconds, options->seed);
+      std::cout << "wrote " << ids.size() << " raw WESAD-layout subjects (" << *condition_seconds
+                << " s per condition) to " << *out << "\n";
+      return;
+    }
     options->validate();
     auto cohort = data::make_synthetic_cohort(*options);
     data::write_synthetic_dmer(cohort, *out);

@@ -16,6 +16,8 @@ void register_ablate_command(CLI::App& app);
 void register_ldl_bench_command(CLI::App& app);
 void register_features_command(CLI::App& app);
 void register_report_command(CLI::App& app);
+void register_stream_command(CLI::App& app);  // cli/stream.cpp
+void register_replay_command(CLI::App& app);  // cli/stream.cpp
 
 /// Simulates `subjects` raw WESAD-layout recordings (ECG, EDA, PPG, respiration, temperature,
 /// acceleration driven by the condition) under <folder>/raw, extracts window features into

@@ -5,7 +5,9 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/io.h"
 #include "signal/datasets.h"
+#include "signal/live_features.h"
 #include "signal/simulate.h"
 #include "signal/windows.h"
 
@@ -18,8 +20,8 @@ void register_features_command(CLI::App& app) {
   struct Args {
     std::string dataset, data, out, annotations, subject;
     std::vector<std::string> subjects;
-    double window = 5.0, step = 1.0, sampling_rate = 0.0, e4_offset = 0.0;
-    bool no_wrist = false, no_chest = false;
+    double window = 5.0, step = 1.0, sampling_rate = 0.0, e4_offset = 0.0, context = 0.0;
+    bool no_wrist = false, no_chest = false, causal = false;
   };
   auto a = std::make_shared<Args>();
   cmd->add_option("--dataset", a->dataset, "wesad (raw WESAD folder) or csv (one recording + annotations)")
@@ -38,11 +40,37 @@ void register_features_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-wrist", a->no_wrist, "wesad: skip the wrist (E4) signals");
   cmd->add_flag("--no-chest", a->no_chest, "wesad: skip the chest (RespiBAN) signals");
+  auto* causal = cmd->add_flag(
+      "--causal", a->causal,
+      "wesad: causal window features of the wrist streams, as `emofuse stream` computes them (each window "
+      "from the last --context seconds before its end); writes feature_pipeline.yaml for a model that "
+      "streams (docs/streaming.md)");
+  cmd->add_option("--context", a->context,
+                  "--causal: seconds of each stream a window is processed from (default: "
+                  "the window)")
+      ->check(CLI::PositiveNumber)
+      ->needs(causal);
   cmd->callback([a] {
     require_option(a->window > 0, "--window", "must be > 0");
     require_option(a->step > 0, "--step", "must be > 0");
     signal::FeatureTable table;
-    if (a->dataset == "wesad") {
+    const fs::path pipeline_file = fs::path(a->out) / "feature_pipeline.yaml";
+    std::string pipeline_yaml;
+    if (a->causal) {
+      if (a->dataset != "wesad")
+        throw OptionError("--causal", "reads the WESAD layout's wrist streams (--dataset wesad)");
+      if (a->no_wrist) throw OptionError("--causal", "uses the wrist streams; drop --no-wrist");
+      signal::WesadCausalOptions o;
+      o.window_s = a->window;
+      o.hop_s = a->step;
+      o.context_s = a->context > 0 ? a->context : a->window;
+      require_option(o.context_s >= o.window_s, "--context", "must be >= --window");
+      o.subjects = a->subjects;
+      o.e4_offset_s = a->e4_offset;
+      signal::LivePipeline pipeline;
+      table = signal::extract_wesad_causal_features(a->data, o, pipeline);
+      pipeline_yaml = signal::live_pipeline_yaml(pipeline);
+    } else if (a->dataset == "wesad") {
       signal::WesadFeatureOptions o;
       o.window_s = a->window;
       o.step_s = a->step;
@@ -61,7 +89,12 @@ void register_features_command(CLI::App& app) {
       table = signal::extract_csv_features(a->data, a->annotations, o);
     }
     if (table.size() == 0) throw Error(a->data + ": no labelled window found");
+    // The pipeline file goes first and comes back last: a kill in between leaves a dataset without
+    // one (`stream` refuses its models), never a pipeline that describes other features.
+    std::error_code ignored;
+    fs::remove(pipeline_file, ignored);
     signal::write_feature_dataset(table, a->out);
+    if (!pipeline_yaml.empty()) write_text_atomic(pipeline_file.string(), pipeline_yaml);
     std::cout << "wrote " << table.size() << " windows x " << table.feature_names.size() << " features to " << a->out
               << "/features.csv (+ dataset.yaml); train with: emofuse train --data " << a->out << "\n";
   });

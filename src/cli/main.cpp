@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   emofuse::cli::register_ldl_bench_command(app);
   emofuse::cli::register_features_command(app);
   emofuse::cli::register_report_command(app);
+  emofuse::cli::register_stream_command(app);
+  emofuse::cli::register_replay_command(app);
   // CLI11 reports an unknown first word only as "A subcommand is required"; name it instead.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

@@ -17,26 +17,6 @@ namespace fs = std::filesystem;
 
 constexpr double kFastestWesadRateHz = 700.0;  // the chest device; the wrist's E4 is slower
 
-// The subject folders to read: `requested`, or every `S<k>` folder under the root in order of k.
-std::vector<std::string> wesad_subject_folders(const std::string& wesad_root,
-                                               const std::vector<std::string>& requested) {
-  std::vector<std::string> subjects = requested;
-  if (!subjects.empty()) return subjects;
-  std::error_code ec;
-  if (!fs::is_directory(wesad_root, ec)) throw DataError(wesad_root, "", "not a directory");
-  for (const auto& entry : fs::directory_iterator(wesad_root)) {
-    const std::string name = entry.path().filename().string();
-    if (entry.is_directory() && name.size() > 1 && name[0] == 'S' &&
-        std::all_of(name.begin() + 1, name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-      subjects.push_back(name);
-    }
-  }
-  std::sort(subjects.begin(), subjects.end(),
-            [](const std::string& a, const std::string& b) { return std::stoi(a.substr(1)) < std::stoi(b.substr(1)); });
-  if (subjects.empty()) throw DataError(wesad_root, "", "no S<k> subject folders found");
-  return subjects;
-}
-
 // The modalities of the table: the wrist's, then the chest's feature groups.
 std::vector<FeatureModality> wesad_modalities(const WesadFeatureOptions& options) {
   std::vector<FeatureModality> modalities;
@@ -92,6 +72,25 @@ void add_chest_sources(std::vector<PlacedSource>& sources, const fs::path& dir, 
 }
 
 }  // namespace
+
+std::vector<std::string> wesad_subject_folders(const std::string& wesad_root,
+                                               const std::vector<std::string>& requested) {
+  std::vector<std::string> subjects = requested;
+  if (!subjects.empty()) return subjects;
+  std::error_code ec;
+  if (!fs::is_directory(wesad_root, ec)) throw DataError(wesad_root, "", "not a directory");
+  for (const auto& entry : fs::directory_iterator(wesad_root)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory() && name.size() > 1 && name[0] == 'S' &&
+        std::all_of(name.begin() + 1, name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      subjects.push_back(name);
+    }
+  }
+  std::sort(subjects.begin(), subjects.end(),
+            [](const std::string& a, const std::string& b) { return std::stoi(a.substr(1)) < std::stoi(b.substr(1)); });
+  if (subjects.empty()) throw DataError(wesad_root, "", "no S<k> subject folders found");
+  return subjects;
+}
 
 FeatureTable extract_wesad_features(const std::string& wesad_root, const WesadFeatureOptions& options) {
   validate_window_options(options.window_s, options.step_s, options.hrv_context_s, kFastestWesadRateHz);

@@ -29,6 +29,11 @@ struct WesadFeatureOptions {
   bool drop_incomplete = true;
 };
 
+/// The subject folders to read: `requested`, or every `S<k>` folder under `wesad_root` in order
+/// of k. Throws DataError when the root is not a folder or holds none.
+std::vector<std::string> wesad_subject_folders(const std::string& wesad_root,
+                                               const std::vector<std::string>& requested);
+
 /// Features of every labelled window of every subject: one row per window with subject "S<k>",
 /// trial = WesadCondition::trial, time = window start (s from the recording start), label.
 /// classes = [baseline, stress, amusement, meditation]; modalities as in docs/signals.md.

@@ -116,7 +116,7 @@ std::vector<std::string> metric_order(const std::map<std::string, double>& metri
 std::string predictions_csv(const data::MultimodalDataset& data, const torch::Tensor& predictions,
                             const std::string& fold, bool with_targets) {
   std::ostringstream out;
-  out << std::setprecision(6);
+  out << std::setprecision(9);  // a float32 reads back exactly
   out << "fold,row,subject,trial,predicted";
   if (with_targets) out << ",true_label";
   for (const auto& c : data.class_names()) out << ",p_" << csv_escape(c);
@@ -301,14 +301,28 @@ void write_model_views(models::Estimator& estimator, const data::MultimodalDatas
   write_text_atomic((place.dir / "model_views.json").string(), j.dump() + "\n");
 }
 
-// Saves the fold's model as <fold_dir>/model, with the loader's tokenizer when there is one.
-void save_fold_model(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
-                     const StandardizedFold& rows, const models::Estimator& estimator, const FoldOutcome& outcome,
-                     const FoldPlace& place) {
-  // A tokenizer learned by the loader (MELD) travels with the model, for `emofuse predict`.
+// Files that travel with every model bundle of the run: the tokenizer the loader learned (MELD),
+// for `emofuse predict`, and the feature pipeline of a features folder that `emofuse features
+// --causal` wrote (feature_pipeline.yaml beside its dataset.yaml), for `emofuse stream`.
+std::vector<std::string> bundle_extra_files(const ExperimentConfig& config) {
   std::vector<std::string> extra;
   const fs::path tokenizer = fs::path(config.run_dir) / "tokenizer.model";
   if (fs::exists(tokenizer)) extra.push_back(tokenizer.string());
+  const bool csv = !config.data["format"] || config.data["format"].as<std::string>() == "csv";
+  if (csv && config.data["path"]) {
+    const fs::path path(config.data["path"].as<std::string>());
+    const fs::path folder = fs::is_directory(path) ? path : path.parent_path();
+    const fs::path pipeline = folder / "feature_pipeline.yaml";
+    if (fs::exists(pipeline)) extra.push_back(pipeline.string());
+  }
+  return extra;
+}
+
+// Saves the fold's model as <fold_dir>/model, with the run's bundle_extra_files.
+void save_fold_model(const ExperimentConfig& config, const data::MultimodalDataset& dataset,
+                     const StandardizedFold& rows, const models::Estimator& estimator, const FoldOutcome& outcome,
+                     const FoldPlace& place) {
+  const std::vector<std::string> extra = bundle_extra_files(config);
   models::BundleProvenance provenance{outcome.name, outcome.test_subjects, per_subject_normalized(config)};
   models::save_model_bundle((place.dir / "model").string(), config.model_name, config.model_options, dataset.schema(),
                             rows.standardizer, estimator, extra, provenance);
@@ -383,7 +397,7 @@ void fit_final_model(const ExperimentConfig& config, const models::ModelEntry& e
   context.seed = mix_seed(config.seed, 0);
   estimator->fit(standardizer.apply(train_raw), standardizer.apply(dataset.subset(split.validation)), context);
   models::save_model_bundle((fs::path(config.run_dir) / "model").string(), config.model_name, config.model_options,
-                            dataset.schema(), standardizer, *estimator, {},
+                            dataset.schema(), standardizer, *estimator, bundle_extra_files(config),
                             models::BundleProvenance{"final (all data)", {}, per_subject_normalized(config)});
 }
 

@@ -124,7 +124,8 @@ std::string rank_work_dir(const std::string& run_dir, int rank);
 ExperimentResult read_experiment_result(const std::string& run_dir);
 
 /// Writes predictions [N, C] of `data` as CSV: row, subject, trial, predicted label, then one
-/// probability column per class (and the targets when `with_targets`).
+/// probability column per class (and the targets when `with_targets`), with 9 significant digits:
+/// a float32 probability reads back exactly.
 std::string predictions_csv(const data::MultimodalDataset& data, const torch::Tensor& predictions,
                             const std::string& fold, bool with_targets);
 

@@ -52,7 +52,7 @@ def test_overrides_and_saved_fold_model(tmp_path):
     columns = [name for name in saved.dtype.names if name.startswith("p_")]
     assert len(columns) == len(model.class_names)
     written = np.stack([saved[c] for c in columns], axis=1).astype(np.float64)
-    np.testing.assert_allclose(pred, written, atol=2e-6)  # the CSV keeps 6 significant digits
+    np.testing.assert_allclose(pred, written, atol=2e-6)  # the CSV keeps 9 significant digits
 
 
 def test_resume_refuses_another_experiment(tmp_path):
