@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_memory.h"
 #include "core/io.h"
 #include "core/memory.h"
 #include "core/runtime.h"
@@ -77,19 +78,6 @@ Quantiles quantiles(std::vector<double> samples) {
   const size_t n = samples.size();
   const size_t rank99 = std::min(n - 1, static_cast<size_t>(std::ceil(0.99 * double(n))) - 1);
   return {samples[n / 2], samples[rank99]};
-}
-
-// Resident set now and the process's peak, in MB (Linux).
-double resident_mb() {
-  long pages = 0, resident = 0;
-  std::ifstream statm("/proc/self/statm");
-  statm >> pages >> resident;
-  return double(resident) * double(sysconf(_SC_PAGESIZE)) / 1e6;
-}
-double peak_resident_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return double(usage.ru_maxrss) * 1024.0 / 1e6;  // ru_maxrss is in KiB on Linux
 }
 
 // Counts the FLOPs (2 m n k) of the matrix products ATen runs while it is alive.
@@ -298,10 +286,10 @@ int main(int argc, char** argv) {
     const auto infer_one = timed(0, infer_calls, [&] { model.forward(one); });
     const auto infer_many = timed(3, many_calls, [&] { model.forward(many); });
     // Resident-set growth over many batch-1 calls (after the calls above warmed every buffer up).
-    const double before = resident_mb();
+    const double before = emofuse::bench::resident_mb();
     for (int i = 0; i < leak_calls; ++i) model.forward(one);
-    const double growth = resident_mb() - before;
-    const double rss = resident_mb(), peak = peak_resident_mb();
+    const double growth = emofuse::bench::resident_mb() - before;
+    const double rss = emofuse::bench::resident_mb(), peak = emofuse::bench::peak_resident_mb();
 
     // The dedicated inference path on the same weights (HeloInference is a snapshot of them).
     const models::HeloInference fast(model, schema);
@@ -309,9 +297,9 @@ int main(int argc, char** argv) {
                                       (fast.forward(many) - model.forward(many).log_probs).abs().max().item<double>());
     const auto fast_one = timed(20, infer_calls, [&] { fast.forward(one); });
     const auto fast_many = timed(3, many_calls, [&] { fast.forward(many); });
-    const double fast_before = resident_mb();
+    const double fast_before = emofuse::bench::resident_mb();
     for (int i = 0; i < leak_calls; ++i) fast.forward(one);
-    const double fast_growth = resident_mb() - fast_before;
+    const double fast_growth = emofuse::bench::resident_mb() - fast_before;
     const double fast_one_gflops = one_flops / (fast_one.median * 1e-3) / 1e9;
     // Where a batch-1 call of the dedicated path spends its time: each stage's mean.
     models::HeloInference::StageTimes stages;

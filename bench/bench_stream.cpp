@@ -26,16 +26,17 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench_memory.h"
 #include "cli/window_predictor.h"
 #include "core/memory.h"
 #include "core/runtime.h"
 #include "signal/live_features.h"
 #include "signal/simulate.h"
+#include "signal/stats.h"
 
 namespace es = emofuse::signal;
 
@@ -45,22 +46,6 @@ double cpu_seconds() {
   timespec t{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
-}
-
-double rss_mb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
-  }
-  return 0;
-}
-
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
-  return v[k];
 }
 
 // One simulated recording of `pipeline`'s streams, `seconds` long, in the streams' raw units.
@@ -171,7 +156,7 @@ int main(int argc, char** argv) {
       std::vector<double> row(pipeline.feature_names().size(), 0.5);
       predictor.predict({&row});
     }
-    const double rss_before = rss_mb();
+    const double rss_before = emofuse::bench::resident_mb();
     std::vector<es::LiveFeatureExtractor> live;
     live.reserve(static_cast<std::size_t>(streams));
     for (int k = 0; k < streams; ++k) live.emplace_back(pipeline);
@@ -246,7 +231,7 @@ int main(int argc, char** argv) {
         steady_sim += tick;
       }
     }
-    const double rss_after = rss_mb();
+    const double rss_after = emofuse::bench::resident_mb();
     const double capacity = static_cast<double>(streams) * steady_sim / steady_cpu;
     std::printf("bench_stream: model %s, %d streams (%zu signals: ", predictor.model_name().c_str(), streams,
                 pipeline.streams.size());
@@ -257,8 +242,8 @@ int main(int argc, char** argv) {
                 pipeline.window_s, pipeline.hop_s, pipeline.context_s, seconds, emofuse::blas_library_name().c_str());
     std::printf("  windows: %lld (%lld valid)\n", static_cast<long long>(windows), static_cast<long long>(valid));
     auto line = [](const char* what, const std::vector<double>& v) {
-      std::printf("  %-34s p50 %7.3f  p99 %7.3f  max %7.3f  (%zu)\n", what, percentile(v, 0.5), percentile(v, 0.99),
-                  percentile(v, 1.0), v.size());
+      std::printf("  %-34s p50 %7.3f  p99 %7.3f  max %7.3f  (%zu)\n", what, es::vector_quantile(v, 0.5),
+                  es::vector_quantile(v, 0.99), es::vector_quantile(v, 1.0), v.size());
     };
     std::printf("  per hop, ms:\n");
     line("features (the completing push)", feature_ms);
@@ -281,7 +266,7 @@ int main(int argc, char** argv) {
           streams);
     }
     std::printf("  memory: RSS %.1f MB before the streams, %.1f MB after -> %.1f KB per stream\n", rss_before,
-                rss_after, (rss_after - rss_before) * 1024.0 / streams);
+                rss_after, (rss_after - rss_before) * 1000.0 / streams);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_stream: %s\n", e.what());
     return 1;

@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -23,8 +22,10 @@
 #include "cli/commands.h"
 #include "cli/window_predictor.h"
 #include "core/error.h"
+#include "core/options.h"
 #include "core/runtime.h"
 #include "signal/live_features.h"
+#include "signal/stats.h"
 #include "signal/wesad_features.h"
 
 namespace fs = std::filesystem;
@@ -211,13 +212,6 @@ struct StreamArgs {
   int threads = 1;
 };
 
-double percentile(std::vector<double> values, double q) {
-  if (values.empty()) return std::nan("");
-  std::sort(values.begin(), values.end());
-  const auto k = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size()))) - 1;
-  return values[std::min(k, values.size() - 1)];
-}
-
 void run_stream(const StreamArgs& a) {
   set_thread_count(a.threads);
   cli::WindowPredictor predictor(a.model);
@@ -343,19 +337,13 @@ void run_stream(const StreamArgs& a) {
   extractor.finish();
   emit();
   char latency[96];
-  std::snprintf(latency, sizeof(latency), "latency p50 %.3f ms, p99 %.3f ms", percentile(latencies_ms, 0.5),
-                percentile(latencies_ms, 0.99));
+  std::snprintf(latency, sizeof(latency), "latency p50 %.3f ms, p99 %.3f ms",
+                signal::vector_quantile(latencies_ms, 0.5), signal::vector_quantile(latencies_ms, 0.99));
   std::cerr << "emofuse stream: " << line_number << " lines, " << valid + invalid << " windows (" << valid << " valid, "
             << invalid << " invalid), " << malformed << " malformed line(s) skipped; " << latency << "\n";
 }
 
 // ------------------------------------------------------------------------------------ replay
-
-std::string number_text(double v) {
-  char buffer[32];
-  const auto r = std::to_chars(buffer, buffer + sizeof(buffer), v);
-  return std::string(buffer, r.ptr);
-}
 
 void run_replay(const std::string& root, const std::string& subject, double speed) {
   const auto recording = signal::read_wesad_wrist_recording((fs::path(root) / subject).string(), subject);
@@ -386,12 +374,12 @@ void run_replay(const std::string& root, const std::string& subject, double spee
       flushed_at = t;
       if (speed > 0) std::this_thread::sleep_until(started + std::chrono::duration<double>(t / speed));
     }
-    text += number_text(t);
+    text += short_double_text(t);
     text += ',';
     text += pipeline.streams[best].name;
     for (const auto& channel : recording[best].channels) {
       text += ',';
-      text += number_text(channel[next[best]]);
+      text += short_double_text(channel[next[best]]);
     }
     text += '\n';
     ++next[best];

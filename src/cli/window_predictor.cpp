@@ -25,6 +25,7 @@ WindowPredictor::WindowPredictor(const std::string& model_dir) : bundle_(models:
   // A schema modality takes the pipeline's feature columns that start with its prefix, in row
   // order: how load_feature_csv split the features.csv header the model was trained on.
   const auto names = pipeline_.feature_names();
+  row_width_ = names.size();
   for (const auto& spec : bundle_.schema.modalities) {
     const signal::FeatureModality* found = nullptr;
     for (const auto& m : pipeline_.modalities) {
@@ -48,16 +49,15 @@ WindowPredictor::WindowPredictor(const std::string& model_dir) : bundle_(models:
 
 torch::Tensor WindowPredictor::predict(const std::vector<const std::vector<double>*>& rows) {
   const auto n = static_cast<int64_t>(rows.size());
-  const std::size_t width = pipeline_.feature_names().size();
   std::vector<torch::Tensor> features;
   for (std::size_t m = 0; m < columns_.size(); ++m) {
     auto x = torch::empty({n, static_cast<int64_t>(columns_[m].size())}, torch::kFloat32);
     auto a = x.accessor<float, 2>();
     for (int64_t r = 0; r < n; ++r) {
       const auto& row = *rows[static_cast<std::size_t>(r)];
-      if (row.size() != width) {
+      if (row.size() != row_width_) {
         throw Error("WindowPredictor::predict: a row has " + std::to_string(row.size()) + " features, the pipeline " +
-                    std::to_string(width));
+                    std::to_string(row_width_));
       }
       for (std::size_t c = 0; c < columns_[m].size(); ++c)
         a[r][static_cast<int64_t>(c)] = static_cast<float>(row[columns_[m][c]]);

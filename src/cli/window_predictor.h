@@ -35,6 +35,7 @@ class WindowPredictor {
   models::ModelBundle bundle_;
   signal::LivePipeline pipeline_;
   std::vector<std::vector<std::size_t>> columns_;  // per schema modality: its feature row columns
+  std::size_t row_width_ = 0;                      // pipeline_.feature_names().size()
 };
 
 }  // namespace emofuse::cli

@@ -15,7 +15,6 @@
 #include "signal/ppg.h"
 #include "signal/rsp_temp_acc.h"
 #include "signal/wesad_features.h"
-#include "signal/wesad_readers.h"
 
 namespace emofuse::signal {
 namespace {
@@ -96,12 +95,6 @@ std::string seconds_text(double t) {
   return out.str();
 }
 
-std::string number_text(double v) {
-  char buffer[32];
-  const auto r = std::to_chars(buffer, buffer + sizeof(buffer), v);
-  return std::string(buffer, r.ptr);
-}
-
 }  // namespace
 
 std::string stream_kind_name(StreamKind kind) {
@@ -114,6 +107,13 @@ std::vector<std::string> LivePipeline::feature_names() const {
     for (auto& n : kind_feature_names(s.kind, s.prefix)) names.push_back(std::move(n));
   }
   return names;
+}
+
+int LivePipeline::stream_index(const std::string& name) const {
+  for (std::size_t i = 0; i < streams.size(); ++i) {
+    if (streams[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 void LivePipeline::validate() const {
@@ -203,14 +203,14 @@ std::string live_pipeline_yaml(const LivePipeline& p) {
     << "# `emofuse features --causal`, copied into the model bundle by `emofuse train`, read by\n"
     << "# `emofuse stream`. Each window's features come from the last context_s seconds of every\n"
     << "# stream before its end; a window ends every hop_s seconds.\n"
-    << "window_s: " << number_text(p.window_s) << "\n"
-    << "hop_s: " << number_text(p.hop_s) << "\n"
-    << "context_s: " << number_text(p.context_s) << "\n"
+    << "window_s: " << short_double_text(p.window_s) << "\n"
+    << "hop_s: " << short_double_text(p.hop_s) << "\n"
+    << "context_s: " << short_double_text(p.context_s) << "\n"
     << "streams:\n";
   for (const auto& s : p.streams) {
     y << "  - {name: \"" << s.name << "\", kind: " << stream_kind_name(s.kind)
-      << ", sampling_rate: " << number_text(s.sampling_rate) << ", channels: " << s.channels
-      << ", scale: " << number_text(s.scale) << ", prefix: \"" << s.prefix << "\"}\n";
+      << ", sampling_rate: " << short_double_text(s.sampling_rate) << ", channels: " << s.channels
+      << ", scale: " << short_double_text(s.scale) << ", prefix: \"" << s.prefix << "\"}\n";
   }
   y << "modalities:\n";
   for (const auto& m : p.modalities) {
@@ -229,10 +229,7 @@ LivePipeline wesad_wrist_pipeline(double window_s, double hop_s, double context_
                {"BVP", StreamKind::kPpg, 64.0, 1, 1.0, "PPG_"},
                {"ACC", StreamKind::kAcc, 32.0, 3, 1.0 / 64.0, "ACC_"},
                {"TEMP", StreamKind::kTemp, 4.0, 1, 1.0, "TEMP_"}};
-  p.modalities = {{"eda", "physiological", "EDA_"},
-                  {"bvp", "physiological", "PPG_"},
-                  {"acc", "behavioural", "ACC_"},
-                  {"temp", "physiological", "TEMP_"}};
+  p.modalities = wesad_wrist_modalities();
   p.validate();
   return p;
 }
@@ -283,9 +280,7 @@ LiveSample parse_live_sample(std::string_view line, const LivePipeline& pipeline
     return p;
   }
   const std::string name(trimmed(fields[1]));
-  for (std::size_t i = 0; i < pipeline.streams.size(); ++i) {
-    if (pipeline.streams[i].name == name) p.stream = static_cast<int>(i);
-  }
+  p.stream = pipeline.stream_index(name);
   if (p.stream < 0) {
     p.error = "unknown stream '" + name.substr(0, 64) + "'";
     return p;
@@ -317,13 +312,6 @@ LiveFeatureExtractor::LiveFeatureExtractor(LivePipeline pipeline, LiveTolerances
   streams_.resize(pipeline_.streams.size());
 }
 
-int LiveFeatureExtractor::stream_index(const std::string& name) const {
-  for (std::size_t i = 0; i < pipeline_.streams.size(); ++i) {
-    if (pipeline_.streams[i].name == name) return static_cast<int>(i);
-  }
-  return -1;
-}
-
 double LiveFeatureExtractor::next_expected_time(const StreamState& s, std::size_t stream) const {
   if (s.runs.empty()) return -std::numeric_limits<double>::infinity();
   const Run& r = s.runs.back();
@@ -333,7 +321,7 @@ double LiveFeatureExtractor::next_expected_time(const StreamState& s, std::size_
 void LiveFeatureExtractor::push(std::size_t stream, double timestamp_s, const double* values) {
   if (stream >= streams_.size()) throw Error("LiveFeatureExtractor::push: no stream " + std::to_string(stream));
   if (!(std::abs(timestamp_s) <= kMaxTimestampS)) {
-    throw Error("LiveFeatureExtractor::push: timestamp " + number_text(timestamp_s) + " is outside +-1e12 s");
+    throw Error("LiveFeatureExtractor::push: timestamp " + short_double_text(timestamp_s) + " is outside +-1e12 s");
   }
   const StreamSpec& spec = pipeline_.streams[stream];
   StreamState& s = streams_[stream];
@@ -616,21 +604,9 @@ std::vector<LiveWindow> extract_recording_windows(const LivePipeline& pipeline,
 }
 
 std::vector<RecordedStream> read_wesad_wrist_recording(const std::string& subject_dir, const std::string& id) {
-  const fs::path e4 = fs::path(subject_dir) / (id + "_E4_Data");
-  const LivePipeline layout = wesad_wrist_pipeline(60, 1, 60);
-  std::vector<E4Channel> files;
+  std::vector<E4Channel> files = read_wesad_wrist_files(subject_dir, id);
   double earliest = std::numeric_limits<double>::infinity();
-  for (const auto& spec : layout.streams) {
-    const std::string path = (e4 / (spec.name + ".csv")).string();
-    E4Channel c = read_e4_csv(path, spec.channels);
-    if (c.sampling_rate != spec.sampling_rate) {
-      throw DataError(
-          path, "line 2",
-          "expected sampling rate " + number_text(spec.sampling_rate) + " Hz, got " + number_text(c.sampling_rate));
-    }
-    earliest = std::min(earliest, c.start_time_unix);
-    files.push_back(std::move(c));
-  }
+  for (const auto& f : files) earliest = std::min(earliest, f.start_time_unix);
   std::vector<RecordedStream> recording;
   for (auto& f : files) recording.push_back({f.start_time_unix - earliest, std::move(f.columns)});
   return recording;
@@ -640,7 +616,7 @@ FeatureTable extract_wesad_causal_features(const std::string& wesad_root, const 
                                            LivePipeline& pipeline) {
   pipeline = wesad_wrist_pipeline(options.window_s, options.hop_s, options.context_s);
   FeatureTable table;
-  table.classes = {"baseline", "stress", "amusement", "meditation"};
+  table.classes = wesad_classes();
   table.modalities = pipeline.modalities;
   table.feature_names = pipeline.feature_names();
   for (const std::string& id : wesad_subject_folders(wesad_root, options.subjects)) {

@@ -63,6 +63,8 @@ struct LivePipeline {
   double hop_s = 1;
   double context_s = 60;  ///< >= window_s; the segment each window is processed from
 
+  /// Index of the stream named `name`, or -1.
+  int stream_index(const std::string& name) const;
   /// Every feature name, stream by stream in declaration order: the row layout of LiveWindow.
   std::vector<std::string> feature_names() const;
   /// Throws OptionError naming the field ("streams[1].sampling_rate", "hop_s", ...).
@@ -116,8 +118,6 @@ class LiveFeatureExtractor {
   LiveFeatureExtractor(LivePipeline pipeline, LiveTolerances tolerances = {});
 
   const LivePipeline& pipeline() const { return pipeline_; }
-  /// Index of the stream named `name`, or -1.
-  int stream_index(const std::string& name) const;
   /// One sample of stream `stream` at `timestamp_s` (|t| <= kMaxTimestampS, else Error) with
   /// `channels` values (raw units: the stream's scale is applied here). Windows it completes
   /// become available to take_windows().

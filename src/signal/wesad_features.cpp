@@ -20,12 +20,7 @@ constexpr double kFastestWesadRateHz = 700.0;  // the chest device; the wrist's 
 // The modalities of the table: the wrist's, then the chest's feature groups.
 std::vector<FeatureModality> wesad_modalities(const WesadFeatureOptions& options) {
   std::vector<FeatureModality> modalities;
-  if (options.wrist) {
-    modalities.push_back({"eda", "physiological", "EDA_"});
-    modalities.push_back({"bvp", "physiological", "PPG_"});
-    modalities.push_back({"acc", "behavioural", "ACC_"});
-    modalities.push_back({"temp", "physiological", "TEMP_"});
-  }
+  if (options.wrist) modalities = wesad_wrist_modalities();
   if (options.chest) {
     modalities.push_back({"ecg", "physiological", "ECG_"});
     modalities.push_back({"resp", "physiological", "RSP_"});
@@ -39,18 +34,9 @@ std::vector<FeatureModality> wesad_modalities(const WesadFeatureOptions& options
 // The wrist streams of one subject (<dir>/<id>_E4_Data/*.csv), on the E4's clock.
 void add_wrist_sources(std::vector<PlacedSource>& sources, const fs::path& dir, const std::string& id,
                        double e4_offset_s) {
-  const fs::path e4 = dir / (id + "_E4_Data");
-  auto read = [&](const char* file, std::size_t columns, double rate) {
-    const std::string path = (e4 / file).string();
-    E4Channel c = read_e4_csv(path, columns);
-    if (c.sampling_rate != rate) {
-      throw DataError(path, "line 2",
-                      "expected sampling rate " + std::to_string(rate) + " Hz, got " + std::to_string(c.sampling_rate));
-    }
-    return c;
-  };
-  E4Channel acc = read("ACC.csv", 3, 32.0), bvp = read("BVP.csv", 1, 64.0);
-  E4Channel eda = read("EDA.csv", 1, 4.0), temp = read("TEMP.csv", 1, 4.0);
+  std::vector<E4Channel> files = read_wesad_wrist_files(dir.string(), id);
+  const E4Channel &eda = files[0], &bvp = files[1], &temp = files[3];
+  E4Channel& acc = files[2];
   for (auto& axis : acc.columns)
     for (double& v : axis) v /= 64.0;  // 1/64 g -> g
   const double off = e4_offset_s;
@@ -72,6 +58,40 @@ void add_chest_sources(std::vector<PlacedSource>& sources, const fs::path& dir, 
 }
 
 }  // namespace
+
+const std::vector<std::string>& wesad_classes() {
+  static const std::vector<std::string> classes = {"baseline", "stress", "amusement", "meditation"};
+  return classes;
+}
+
+std::vector<FeatureModality> wesad_wrist_modalities() {
+  return {{"eda", "physiological", "EDA_"},
+          {"bvp", "physiological", "PPG_"},
+          {"acc", "behavioural", "ACC_"},
+          {"temp", "physiological", "TEMP_"}};
+}
+
+std::vector<E4Channel> read_wesad_wrist_files(const std::string& subject_dir, const std::string& id) {
+  const fs::path e4 = fs::path(subject_dir) / (id + "_E4_Data");
+  struct File {
+    const char* name;
+    std::size_t columns;
+    double rate;
+  };
+  std::vector<E4Channel> files;
+  for (const File& f :
+       {File{"EDA.csv", 1, 4.0}, File{"BVP.csv", 1, 64.0}, File{"ACC.csv", 3, 32.0}, File{"TEMP.csv", 1, 4.0}}) {
+    const std::string path = (e4 / f.name).string();
+    E4Channel c = read_e4_csv(path, f.columns);
+    if (c.sampling_rate != f.rate) {
+      throw DataError(
+          path, "line 2",
+          "expected sampling rate " + std::to_string(f.rate) + " Hz, got " + std::to_string(c.sampling_rate));
+    }
+    files.push_back(std::move(c));
+  }
+  return files;
+}
 
 std::vector<std::string> wesad_subject_folders(const std::string& wesad_root,
                                                const std::vector<std::string>& requested) {
@@ -98,7 +118,7 @@ FeatureTable extract_wesad_features(const std::string& wesad_root, const WesadFe
   const std::vector<std::string> subjects = wesad_subject_folders(wesad_root, options.subjects);
 
   FeatureTable table;
-  table.classes = {"baseline", "stress", "amusement", "meditation"};
+  table.classes = wesad_classes();
   table.modalities = wesad_modalities(options);
   for (const std::string& id : subjects) {
     const fs::path dir = fs::path(wesad_root) / id;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "signal/wesad_readers.h"
 #include "signal/windows.h"
 
 namespace emofuse::signal {
@@ -28,6 +29,17 @@ struct WesadFeatureOptions {
   /// Windows with a non-finite feature are dropped when true (kept as NaN otherwise).
   bool drop_incomplete = true;
 };
+
+/// The labelled conditions' classes in target order: baseline, stress, amusement, meditation.
+const std::vector<std::string>& wesad_classes();
+
+/// The wrist (E4) feature modalities: eda (EDA_), bvp (PPG_), acc (ACC_, behavioural), temp (TEMP_).
+std::vector<FeatureModality> wesad_wrist_modalities();
+
+/// The E4 files of one subject, <subject_dir>/<id>_E4_Data/{EDA,BVP,ACC,TEMP}.csv in this order, as
+/// read_e4_csv reads them (ACC in counts of 1/64 g). Throws DataError naming the file, also for a
+/// sampling rate other than EDA 4, BVP 64, ACC 32, TEMP 4 Hz.
+std::vector<E4Channel> read_wesad_wrist_files(const std::string& subject_dir, const std::string& id);
 
 /// The subject folders to read: `requested`, or every `S<k>` folder under `wesad_root` in order
 /// of k. Throws DataError when the root is not a folder or holds none.
