@@ -5,13 +5,19 @@ Writes a synthetic cohort (`emofuse synth`), runs `emofuse train -c CONFIG` on i
 process, and reads the run folder back:
 
   total          wall-clock seconds of the `emofuse train` process (start to exit)
-  training       sum over folds and epochs of history.csv's `seconds`: the training batches
-                 (forward, loss, backward, optimiser step), which is the model's own work
-  validation     sum over folds of fit_seconds minus training: per-epoch validation
-                 predictions and metrics, checkpoints, history files, the best-epoch copy
-  test           sum over folds of predict_seconds: predicting the held-out subject
-  outside        total - training: loading, standardising, splitting, validation, checkpoints,
-                 evaluation and writing; its share of the total is the figure reported
+  training       the training batches (forward, loss, backward, optimiser step) of every fold
+                 and of the final model (metrics.json: training_seconds of each fold and of
+                 final_model): the model's own work
+  validation     the per-epoch validation passes and their metrics (validation_seconds), which
+                 early stopping needs; evaluation, so outside the model in the strict reading
+  checkpoints    the rest of every fit (fit_seconds minus the two above): checkpoints, history
+                 files, the best-epoch copy
+  test           predicting each fold's held-out subject (predict_seconds)
+  other          total minus every fit and test prediction: loading, standardising, splitting,
+                 the floor, writing the run's files
+  outside        total - training: everything but the training batches; its share of the total
+                 is the figure reported. Also printed: the share outside the model when the
+                 validation passes are counted as the model's (total - training - validation)
   peak RSS       the largest resident set of the `emofuse train` process (getrusage)
 
 Standard library only. Example (the command behind the figures in docs/models/helo.md):
@@ -19,7 +25,6 @@ Standard library only. Example (the command behind the figures in docs/models/he
       --set training.epochs=2 --json loso_timing.json
 """
 import argparse
-import csv
 import json
 import os
 import resource
@@ -60,40 +65,47 @@ def main():
 
     with open(os.path.join(run_dir, "metrics.json")) as f:
         metrics = json.load(f)
-    folds = metrics["folds"]
-    training = 0.0
-    epochs = 0
-    for fold_dir in sorted(os.listdir(os.path.join(run_dir, "folds"))):
-        with open(os.path.join(run_dir, "folds", fold_dir, "history.csv")) as f:
-            for row in csv.DictReader(f):
-                training += float(row["seconds"])
-                epochs += 1
-    fit = sum(f["fit_seconds"] for f in folds)
-    test = sum(f["predict_seconds"] for f in folds)
+    fits = list(metrics["folds"])
+    if "final_model" in metrics:
+        fits.append(metrics["final_model"])
+    for fit in fits:
+        if "training_seconds" not in fit:
+            sys.exit("loso_timing: metrics.json has no training_seconds (a run from an older emofuse?)")
+    training = sum(f["training_seconds"] for f in fits)
+    validation = sum(f["validation_seconds"] for f in fits)
+    fit = sum(f["fit_seconds"] for f in fits)
+    test = sum(f["predict_seconds"] for f in metrics["folds"])
     figures = {
         "command": " ".join(command),
         "subjects": args.subjects,
-        "folds": len(folds),
-        "epochs_run": epochs,
+        "folds": len(metrics["folds"]),
+        "final_model": "final_model" in metrics,
+        "epochs_run": sum(f["epochs_run"] for f in fits),
         "threads": args.threads,
         "total_seconds": total,
         "reported_run_seconds": metrics.get("seconds"),
         "training_seconds": training,
-        "validation_and_checkpoint_seconds": fit - training,
+        "validation_seconds": validation,
+        "checkpoint_seconds": fit - training - validation,
         "test_prediction_seconds": test,
         "other_seconds": total - fit - test,
         "outside_model_seconds": total - training,
         "outside_model_share": (total - training) / total,
+        "outside_model_share_validation_as_model": (total - training - validation) / total,
         "peak_rss_mb": peak_mb,
     }
-    print(f"{len(folds)} folds, {epochs} epochs in all, {args.threads} thread(s)")
+    print(f"{figures['folds']} folds{' and the final model' if figures['final_model'] else ''}, "
+          f"{figures['epochs_run']} epochs in all, {args.threads} thread(s)")
     for key, label in [("total_seconds", "total (wall clock)"), ("training_seconds", "training batches"),
-                       ("validation_and_checkpoint_seconds", "validation, checkpoints, history"),
+                       ("validation_seconds", "validation passes (early stopping)"),
+                       ("checkpoint_seconds", "checkpoints, history, best-epoch copy"),
                        ("test_prediction_seconds", "test prediction"),
                        ("other_seconds", "loading, standardising, splitting, writing")]:
         print(f"  {label:<45} {figures[key]:9.1f} s  {100 * figures[key] / total:5.1f} %")
     print(f"  outside the model (total - training batches)  {figures['outside_model_seconds']:9.1f} s  "
           f"{100 * figures['outside_model_share']:5.1f} %")
+    print(f"  the same, validation passes counted as model  "
+          f"{total - training - validation:9.1f} s  {100 * figures['outside_model_share_validation_as_model']:5.1f} %")
     print(f"  peak RSS of emofuse train                     {peak_mb:9.0f} MB")
     if args.json:
         with open(args.json, "w") as f:

@@ -84,6 +84,11 @@ void DeepEstimator::fit(const data::MultimodalDataset& train, const data::Multim
   auto result = trainer.fit(*module_, train, validation, context);
   best_epoch_ = result.best_epoch;
   epochs_run_ = result.epochs_run;
+  training_seconds_ = validation_seconds_ = 0;
+  for (const auto& record : result.history) {
+    training_seconds_ += record.seconds;
+    validation_seconds_ += record.validation_seconds;
+  }
   eval_batch_size_ = context.trainer->eval_batch_size();
 }
 

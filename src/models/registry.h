@@ -58,6 +58,11 @@ class DeepEstimator : public Estimator {
   /// Epochs run and the selected epoch of the last fit() (-1 before).
   int64_t best_epoch() const { return best_epoch_; }
   int64_t epochs_run() const { return epochs_run_; }
+  /// Where the last fit() spent its time: the training batches (forward, loss, backward,
+  /// optimiser step) and the per-epoch validation passes with their metrics, summed over epochs
+  /// (a resumed fit's earlier epochs included, from its checkpoint). 0 before.
+  double training_seconds() const { return training_seconds_; }
+  double validation_seconds() const { return validation_seconds_; }
 
  private:
   void build_module();
@@ -67,6 +72,7 @@ class DeepEstimator : public Estimator {
   ModuleFactory factory_;
   std::shared_ptr<DistributionModule> module_;
   int64_t best_epoch_ = -1, epochs_run_ = 0;
+  double training_seconds_ = 0, validation_seconds_ = 0;
   /// Batch size of predict(): the fit's training.eval_batch_size; the trainer's default for a
   /// module loaded from a bundle.
   int64_t eval_batch_size_;

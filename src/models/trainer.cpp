@@ -136,7 +136,10 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
   archive.write("history", torch::tensor(hist, torch::kFloat64));
   // The per-term losses and validation metrics of each epoch (history.csv), as JSON.
   nlohmann::json details = nlohmann::json::array();
-  for (const auto& r : s.history) details.push_back({{"train", r.train_terms}, {"validation", r.validation_metrics}});
+  for (const auto& r : s.history) {
+    details.push_back(
+        {{"train", r.train_terms}, {"validation", r.validation_metrics}, {"validation_seconds", r.validation_seconds}});
+  }
   archive.write("history_details", c10::IValue(details.dump()));
   const std::string tmp = path + ".partial";
   archive.save_to(tmp);
@@ -221,6 +224,7 @@ CheckpointState read_checkpoint(torch::serialize::InputArchive& archive, torch::
     for (size_t i = 0; i < s.history.size(); ++i) {
       s.history[i].train_terms = j[i].at("train").get<std::map<std::string, double>>();
       s.history[i].validation_metrics = j[i].at("validation").get<std::map<std::string, double>>();
+      s.history[i].validation_seconds = j[i].value("validation_seconds", 0.0);  // absent before it was kept
     }
   }
   return s;
@@ -491,11 +495,13 @@ TrainResult Trainer::fit(DistributionModule& model, const data::MultimodalDatase
     for (const auto& [name, sum] : term_sums) record.train_terms[name] = sum / n;
     double smoothed = std::numeric_limits<double>::quiet_NaN();
     if (has_validation) {
+      const auto validation_start = Clock::now();
       auto pred = predict(model, validation, o.eval_batch_size());
       record.validation_metrics = metrics::evaluate_predictions(pred, validation.targets(), validation.hard_labels());
       record.validation_metrics["loss"] =
           models::kl_divergence_loss(pred.clamp_min(1e-12).log(), validation.targets()).item<double>();
       record.validation_score = record.validation_metrics.at(o.monitor());
+      record.validation_seconds = seconds_since(validation_start);
     }
     state.history.push_back(record);
     bool improved = true, stop = false;

@@ -122,7 +122,8 @@ struct EpochRecord {
   double train_loss = 0;
   double validation_score = 0;  ///< the monitored metric (NaN without validation data)
   double learning_rate = 0;
-  double seconds = 0;
+  double seconds = 0;             ///< wall time of the epoch's training batches
+  double validation_seconds = 0;  ///< wall time of its validation pass and metrics (0 without validation data)
   /// Epoch mean (over samples) of each term of the model's loss, e.g. {"kl", "corr"} for HeLo.
   std::map<std::string, double> train_terms;
   /// Every metric on the validation rows, and "loss" (their KL); empty without validation data.

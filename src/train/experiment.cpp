@@ -46,6 +46,8 @@ json outcome_to_json(const FoldOutcome& f) {
           {"validation_size", f.validation_size},
           {"test_size", f.test_size},
           {"fit_seconds", f.fit_seconds},
+          {"training_seconds", f.training_seconds},
+          {"validation_seconds", f.validation_seconds},
           {"predict_seconds", f.predict_seconds},
           {"best_epoch", f.best_epoch},
           {"epochs_run", f.epochs_run},
@@ -98,6 +100,9 @@ FoldOutcome fold_outcome_from_json(const json& j, const std::string& path, const
   field("confusion", f.confusion);
   field("test_subjects", f.test_subjects);
   if (j.contains("rank")) field("rank", f.rank);  // absent in runs from before distributed runs: 0
+  // Absent in runs from before the fit's time was broken down: 0.
+  if (j.contains("training_seconds")) field("training_seconds", f.training_seconds);
+  if (j.contains("validation_seconds")) field("validation_seconds", f.validation_seconds);
   return f;
 }
 
@@ -255,6 +260,16 @@ models::FitContext fold_fit_context(const ExperimentConfig& config, const protoc
   return context;
 }
 
+// The selected and the run epochs, and where the fit's time went, of a model trained by epochs.
+void record_fit_breakdown(const models::Estimator& estimator, FoldOutcome& outcome) {
+  if (const auto* deep = dynamic_cast<const models::DeepEstimator*>(&estimator)) {
+    outcome.best_epoch = deep->best_epoch() + 1;
+    outcome.epochs_run = deep->epochs_run();
+    outcome.training_seconds = deep->training_seconds();
+    outcome.validation_seconds = deep->validation_seconds();
+  }
+}
+
 // Fits the fold's model and scores its test rows (and the floor on them); returns the test
 // predictions [N_test, C] and fills `outcome`.
 torch::Tensor fit_and_evaluate(models::Estimator& estimator, const StandardizedFold& rows,
@@ -267,10 +282,7 @@ torch::Tensor fit_and_evaluate(models::Estimator& estimator, const StandardizedF
   auto start = std::chrono::steady_clock::now();
   estimator.fit(rows.train, rows.validation, context);
   outcome.fit_seconds = seconds_since(start);
-  if (auto* deep = dynamic_cast<models::DeepEstimator*>(&estimator)) {
-    outcome.best_epoch = deep->best_epoch() + 1;
-    outcome.epochs_run = deep->epochs_run();
-  }
+  record_fit_breakdown(estimator, outcome);
   start = std::chrono::steady_clock::now();
   auto predictions = estimator.predict(rows.test);
   outcome.predict_seconds = seconds_since(start);
@@ -384,8 +396,9 @@ std::optional<FoldOutcome> read_completed_fold(const FoldPlace& place, const Run
 }
 
 // After the folds: fits on all the data and saves <run_dir>/model (output.final_model).
-void fit_final_model(const ExperimentConfig& config, const models::ModelEntry& entry,
-                     const data::MultimodalDataset& dataset, const models::TrainerOptions& trainer_options) {
+// Returns the fit's name, sizes and time (FoldOutcome's fit fields; no test rows, no metrics).
+FoldOutcome fit_final_model(const ExperimentConfig& config, const models::ModelEntry& entry,
+                            const data::MultimodalDataset& dataset, const models::TrainerOptions& trainer_options) {
   auto split = protocol::make_final_split(dataset, config.protocol);
   data::Standardizer standardizer;
   auto train_raw = dataset.subset(split.train);
@@ -395,10 +408,19 @@ void fit_final_model(const ExperimentConfig& config, const models::ModelEntry& e
   context.trainer = &trainer_options;
   context.fold_name = config.name + " final model";
   context.seed = mix_seed(config.seed, 0);
+  FoldOutcome fit;
+  fit.name = "final model";
+  fit.train_size = split.train.numel();
+  fit.validation_size = split.validation.numel();
+  const auto start = std::chrono::steady_clock::now();
   estimator->fit(standardizer.apply(train_raw), standardizer.apply(dataset.subset(split.validation)), context);
+  fit.fit_seconds = seconds_since(start);
+  record_fit_breakdown(*estimator, fit);
+  fit.parameters = estimator->parameter_count();
   models::save_model_bundle((fs::path(config.run_dir) / "model").string(), config.model_name, config.model_options,
                             dataset.schema(), standardizer, *estimator, bundle_extra_files(config),
                             models::BundleProvenance{"final (all data)", {}, per_subject_normalized(config)});
+  return fit;
 }
 
 // The run's metrics.json: what ran, every fold, the summaries, paired statistics, per-class
@@ -424,6 +446,15 @@ json run_metrics_json(const ExperimentResult& result) {
   j["world_size"] = result.world_size;
   j["seconds"] = result.seconds;
   for (const auto& f : result.folds) j["folds"].push_back(outcome_to_json(f));
+  if (const auto& fit = result.final_model_fit) {
+    j["final_model"] = {{"train_size", fit->train_size},
+                        {"validation_size", fit->validation_size},
+                        {"fit_seconds", fit->fit_seconds},
+                        {"training_seconds", fit->training_seconds},
+                        {"validation_seconds", fit->validation_seconds},
+                        {"best_epoch", fit->best_epoch},
+                        {"epochs_run", fit->epochs_run}};
+  }
   for (const auto& [name, s] : result.summary)
     j["summary"][name] = {{"mean", s.mean}, {"std", s.std}, {"folds", s.count}};
   for (const auto& [name, s] : result.floor_summary)
@@ -721,7 +752,7 @@ ExperimentResult run_experiment(const ExperimentConfig& config_in, const data::M
     append_predictions(all_predictions, fold_predictions[f]);
   }
   summarize_folds(result);
-  if (config.final_model) fit_final_model(config, entry, dataset, trainer_options);
+  if (config.final_model) result.final_model_fit = fit_final_model(config, entry, dataset, trainer_options);
   result.seconds = seconds_since(run_start);
   write_run_outputs(result, all_predictions, options.ceiling);
   folder->finish();

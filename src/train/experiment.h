@@ -8,7 +8,9 @@
 //                                model_views.json (Estimator::inspect on the first test sample)
 //   <run_dir>/metrics.json       per-fold metrics, mean/std summary, the floor (prior) and the paired
 //                                statistics against it, per-class scores, the confusion matrix,
-//                                what ran (data, command line, commit, threads, time)
+//                                what ran (data, command line, commit, threads, time), and where
+//                                each fit's time went (fit, training batches, validation passes;
+//                                the final model's under "final_model")
 //   <run_dir>/metrics.csv        one row per fold, then mean and std rows
 //   <run_dir>/confusion.csv      the confusion matrix of all folds' test rows
 //   <run_dir>/summary.md         a short report (report.h): data, protocol, command, the table with
@@ -48,6 +50,9 @@ struct FoldOutcome {
   std::map<std::string, double> metrics;
   int64_t train_size = 0, validation_size = 0, test_size = 0;
   double fit_seconds = 0, predict_seconds = 0;
+  /// Of fit_seconds: the training batches and the per-epoch validation passes (models trained by
+  /// epochs; 0 for the others). The rest is checkpoints, history files and the best-epoch copy.
+  double training_seconds = 0, validation_seconds = 0;
   int64_t best_epoch = -1, epochs_run = 0;
   int64_t parameters = 0;  ///< trainable values of the fold's model
   /// The floor: the `prior` model (mean training distribution) scored on the same test rows.
@@ -84,6 +89,9 @@ struct ExperimentResult {
   int world_size = 1;                ///< processes that ran the folds (see dist/distributed.h)
   double seconds = 0;                ///< wall time of the run (folds read back on resume excluded)
   std::string command_line, commit;  ///< see core/build_info.h
+  /// The final model's fit (output.final_model): its wall time and the same breakdown as a
+  /// fold's (fit_seconds, training_seconds, validation_seconds, epochs_run); absent without one.
+  std::optional<FoldOutcome> final_model_fit;
 };
 
 class RunFolder;

@@ -45,7 +45,12 @@ nlohmann::json read_json(const fs::path& path) {
 nlohmann::json without_run_facts(nlohmann::json j) {
   for (const char* key : {"seconds", "command_line", "world_size"}) j.erase(key);
   for (auto& fold : j["folds"]) {
-    for (const char* key : {"fit_seconds", "predict_seconds", "rank"}) fold.erase(key);
+    for (const char* key : {"fit_seconds", "training_seconds", "validation_seconds", "predict_seconds", "rank"}) {
+      fold.erase(key);
+    }
+  }
+  if (j.contains("final_model")) {
+    for (const char* key : {"fit_seconds", "training_seconds", "validation_seconds"}) j["final_model"].erase(key);
   }
   return j;
 }

@@ -75,8 +75,11 @@ nlohmann::json without_timings(nlohmann::json j) {
   j.erase("seconds");
   j.erase("command_line");
   for (auto& fold : j["folds"]) {
-    fold.erase("fit_seconds");
-    fold.erase("predict_seconds");
+    for (const char* key : {"fit_seconds", "training_seconds", "validation_seconds", "predict_seconds"})
+      fold.erase(key);
+  }
+  if (j.contains("final_model")) {
+    for (const char* key : {"fit_seconds", "training_seconds", "validation_seconds"}) j["final_model"].erase(key);
   }
   return j;
 }

@@ -95,6 +95,36 @@ TEST(Experiment, EndToEndWritesRunFolderAndBundlePredicts) {
   EXPECT_THROW(load_model_bundle(dir.file("run/folds")), DataError);
 }
 
+// Where each fit's time went: the training batches and the validation passes are parts of the
+// fold's fit, counted per epoch; the final model's fit is reported beside the folds.
+TEST(Experiment, MetricsBreakDownEveryFitsTime) {
+  testutil::TempDir dir;
+  auto root = tiny_config("mlp_early", dir.file("run"));
+  root["output"]["final_model"] = true;
+  auto config = parse_experiment_config(root);
+  auto data = data::load_data(config.data, config.seed).dataset;
+  RunOptions quiet;
+  quiet.quiet = true;
+  auto result = run_experiment(config, data, quiet);
+  std::ifstream in(dir.file("run/metrics.json"));
+  const auto j = nlohmann::json::parse(in);
+  ASSERT_TRUE(j.contains("final_model"));
+  std::vector<nlohmann::json> fits(j["folds"].begin(), j["folds"].end());
+  fits.push_back(j["final_model"]);
+  for (const auto& fit : fits) {
+    const double training = fit["training_seconds"].get<double>(), validation = fit["validation_seconds"].get<double>();
+    EXPECT_GT(training, 0.0);
+    EXPECT_GT(validation, 0.0);  // every fit here has validation subjects
+    EXPECT_LE(training + validation, fit["fit_seconds"].get<double>());
+    EXPECT_EQ(fit["epochs_run"].get<int64_t>(), 4);
+  }
+  // The final model trains on every subject but its validation share.
+  EXPECT_EQ(j["final_model"]["train_size"].get<int64_t>() + j["final_model"]["validation_size"].get<int64_t>(),
+            data.size());
+  // The result returned in memory carries the same figures.
+  EXPECT_DOUBLE_EQ(result.folds[0].training_seconds, j["folds"][0]["training_seconds"].get<double>());
+}
+
 TEST(Experiment, SameSeedSameMetrics) {
   testutil::TempDir dir;
   RunOptions quiet;
