@@ -156,10 +156,12 @@ TEST(Experiment, KilledAndResumedRunMatchesUninterrupted) {
 
   config.run_dir = dir.file("killed");
   int epochs_seen = 0;
+  double fold2_validation_seconds = 0;  // fold 2's validation time, summed over both runs
   RunOptions kill_at_6 = quiet;
   // Fold 1 has 4 epochs; stop during fold 2 after its 2nd epoch (6 epochs in all).
-  kill_at_6.on_epoch_end = [&](const std::string&, const EpochRecord&) {
-    if (++epochs_seen == 6) throw SimulatedKill();
+  kill_at_6.on_epoch_end = [&](const std::string&, const EpochRecord& record) {
+    if (++epochs_seen > 4) fold2_validation_seconds += record.validation_seconds;
+    if (epochs_seen == 6) throw SimulatedKill();
   };
   EXPECT_THROW(run_experiment(config, data, kill_at_6), SimulatedKill);
   EXPECT_TRUE(fs::exists(dir.file("killed/folds/01_S01/metrics.json")));
@@ -173,8 +175,14 @@ TEST(Experiment, KilledAndResumedRunMatchesUninterrupted) {
             "validation_macro_f1,validation_uar,validation_weighted_f1,learning_rate");
   RunOptions resume = quiet;
   resume.resume = true;
+  resume.on_epoch_end = [&](const std::string&, const EpochRecord& record) {
+    fold2_validation_seconds += record.validation_seconds;
+  };
   auto resumed = run_experiment(config, data, resume);
   ASSERT_EQ(resumed.folds.size(), full.folds.size());
+  // The resumed fold's validation time counts the two epochs before the kill (kept in its
+  // checkpoint) and the two after.
+  EXPECT_NEAR(resumed.folds[1].validation_seconds, fold2_validation_seconds, 1e-9);
   for (size_t f = 0; f < full.folds.size(); ++f) {
     EXPECT_FALSE(full.folds[f].metrics.empty()) << "fold " << f;
     for (const auto& [name, value] : full.folds[f].metrics) {
