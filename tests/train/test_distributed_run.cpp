@@ -11,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
 
 #include "dist/free_port.h"
 #include "test_util.h"
@@ -43,15 +44,9 @@ nlohmann::json read_json(const fs::path& path) {
 // metrics.json without what legitimately differs between a one-process and a two-process run of
 // one experiment: timings, the command line, the world size and which rank ran each fold.
 nlohmann::json without_run_facts(nlohmann::json j) {
-  for (const char* key : {"seconds", "command_line", "world_size"}) j.erase(key);
-  for (auto& fold : j["folds"]) {
-    for (const char* key : {"fit_seconds", "training_seconds", "validation_seconds", "predict_seconds", "rank"}) {
-      fold.erase(key);
-    }
-  }
-  if (j.contains("final_model")) {
-    for (const char* key : {"fit_seconds", "training_seconds", "validation_seconds"}) j["final_model"].erase(key);
-  }
+  j = testutil::without_timings(std::move(j));
+  j.erase("world_size");
+  for (auto& fold : j["folds"]) fold.erase("rank");
   return j;
 }
 

@@ -68,21 +68,7 @@ nlohmann::json read_json(const fs::path& path) {
   return nlohmann::json::parse(in);
 }
 
-// metrics.json without the wall-clock fields (the only values that differ between equal runs).
-// What legitimately differs between two runs of one experiment: timings, and the command line
-// (another --run-dir, --resume).
-nlohmann::json without_timings(nlohmann::json j) {
-  j.erase("seconds");
-  j.erase("command_line");
-  for (auto& fold : j["folds"]) {
-    for (const char* key : {"fit_seconds", "training_seconds", "validation_seconds", "predict_seconds"})
-      fold.erase(key);
-  }
-  if (j.contains("final_model")) {
-    for (const char* key : {"fit_seconds", "training_seconds", "validation_seconds"}) j["final_model"].erase(key);
-  }
-  return j;
-}
+using testutil::without_timings;
 
 std::vector<fs::path> partials_under(const fs::path& dir) {
   std::vector<fs::path> found;

@@ -1,8 +1,10 @@
 // What the tests of tests/train share: a small experiment config that trains in well under a
-// second, and the exception a test throws from an epoch callback to simulate a killed run.
+// second, the exception a test throws from an epoch callback to simulate a killed run, and a run's
+// metrics.json without what differs between two equal runs.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -68,6 +70,22 @@ inline std::vector<std::string> tiny_train_args(const std::string& run_dir,
                                 run_dir};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
+}
+
+/// A run's metrics.json without what legitimately differs between two runs of one experiment:
+/// the wall-clock fields (the run's, each fold's and the final model's) and the command line
+/// (another --run-dir, --resume).
+inline nlohmann::json without_timings(nlohmann::json j) {
+  j.erase("seconds");
+  j.erase("command_line");
+  for (auto& fold : j["folds"]) {
+    for (const char* key : {"fit_seconds", "training_seconds", "validation_seconds", "predict_seconds"})
+      fold.erase(key);
+  }
+  if (j.contains("final_model")) {
+    for (const char* key : {"fit_seconds", "training_seconds", "validation_seconds"}) j["final_model"].erase(key);
+  }
+  return j;
 }
 
 }  // namespace emofuse::testutil
